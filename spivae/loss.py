@@ -9,7 +9,7 @@ Docs: https://spivae.github.io/spivae/loss.html.md"""
 __all__ = ['REDUCTIONS', 'KL_REDUCTIONS', 'mix_gaussian_loss', 'kl_divergence', 'Loss', 'LossPart', 'GaussianMixtureMetric',
            'KLDMetric']
 
-# %% ../nbs/02_loss.ipynb #98af9351
+# %% ../nbs/02_loss.ipynb #ddd8f032
 import math
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,7 @@ from fastai.learner import Metric
 from fastai.torch_core import find_bs, to_detach
 from .models import _split_mixture
 
-# %% ../nbs/02_loss.ipynb #026a0051
+# %% ../nbs/02_loss.ipynb #a03bcc1f
 REDUCTIONS = ('mean', 'sum', 'sumtime', 'none')
 
 def _check_reduction(reduction, allowed=REDUCTIONS):
@@ -43,7 +43,7 @@ def mix_gaussian_loss(
     if reduction == 'sumtime': return nll.sum(1).mean()
     return nll
 
-# %% ../nbs/02_loss.ipynb #c497da8e
+# %% ../nbs/02_loss.ipynb #677b3c11
 KL_REDUCTIONS = ('meansum', 'mean', 'sum', 'meanb', 'none')
 
 def kl_divergence(
@@ -60,7 +60,7 @@ def kl_divergence(
     if reduction == 'meanb': return kl.mean(0)
     return kl
 
-# %% ../nbs/02_loss.ipynb #5c8fda0d
+# %% ../nbs/02_loss.ipynb #fad9a9ae
 _KL_FOR = {'mean': 'meansum', 'sumtime': 'meansum', 'sum': 'sum', 'none': 'none'}
 
 def _check_beta(beta):
@@ -105,7 +105,7 @@ class Loss:
         self.parts, self._pred_id = (to_detach(nll), to_detach(kld)), id(pred)
         return nll + self.beta*kld
 
-# %% ../nbs/02_loss.ipynb #2121f2b2
+# %% ../nbs/02_loss.ipynb #4d8fde70
 class LossPart(Metric):
     "Average over items of one part of the SPIVAE loss: 'nll' or 'kld'"
     def __init__(self, part:str, RF:int=0, c:int=0, use_pad:bool=False, reduction:str='mean'):

@@ -9,7 +9,7 @@ __all__ = ['OUT_DISTRIBUTIONS', 'init_cnn', 'reparameterize', 'output_size_conv'
            'output_size_after_n_convt', 'View', 'VAEConv1d', 'sample_from_mix_gaussian', 'DilatedCausalConv1d',
            'ResidualBlock', 'VAEWaveNet']
 
-# %% ../nbs/01_models.ipynb #a509b607
+# %% ../nbs/01_models.ipynb #2617f86a
 import math
 import torch
 import torch.nn as nn
@@ -19,7 +19,7 @@ from fastai.torch_core import Module
 from fastai.layers import AdaptiveConcatPool1d
 from fastcore.basics import store_attr, patch
 
-# %% ../nbs/01_models.ipynb #ee04d0aa
+# %% ../nbs/01_models.ipynb #355caee0
 def init_cnn(
     m:nn.Module, # Module to initialize
 ):
@@ -29,7 +29,7 @@ def init_cnn(
     if getattr(m, 'bias', None) is not None: nn.init.zeros_(m.bias)
     for child in m.children(): init_cnn(child)
 
-# %% ../nbs/01_models.ipynb #c633b3f2
+# %% ../nbs/01_models.ipynb #0a12ebe3
 def reparameterize(
     mu:Tensor, # Mean of the normal distribution, shape (batch_size, latent_dim)
     logvar:Tensor, # Diagonal log variance of the normal distribution, shape (batch_size, latent_dim)
@@ -37,7 +37,7 @@ def reparameterize(
     r"Sample latent tensor using the reparameterization trick: $z=\epsilon\sigma+\mu$, where $\epsilon\sim\mathcal{N}(0,1)$."
     return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
 
-# %% ../nbs/01_models.ipynb #d8f08ce6
+# %% ../nbs/01_models.ipynb #602e178f
 def output_size_conv(input_size:int, kernel_size:int, stride:int=1, padding:int=0, dilation:int=1)->int:
     "Length after a `Conv1d`: floor((L + 2p - d(k-1) - 1)/s) + 1"
     return (input_size + 2*padding - dilation*(kernel_size-1) - 1)//stride + 1
@@ -56,13 +56,13 @@ def output_size_after_n_convt(n:int, input_size:int, kernel_size:int, stride:int
     for _ in range(n): input_size = output_size_convt(input_size, kernel_size, stride, padding, output_padding, dilation)
     return input_size
 
-# %% ../nbs/01_models.ipynb #2ad52898
+# %% ../nbs/01_models.ipynb #6e0a1055
 class View(Module):
     "Use as (un)flattening layer"
     def __init__(self, size:tuple): self.size = tuple(size)
     def forward(self, x): return x.view(x.size(0), *self.size)
 
-# %% ../nbs/01_models.ipynb #763c6726
+# %% ../nbs/01_models.ipynb #d26d3832
 def _check_input(x, name, channels, min_len, B=None):
     "Raise a clear error unless `x` is a finite `(B, channels, L>=min_len)` tensor"
     if not isinstance(x, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -72,7 +72,7 @@ def _check_input(x, name, channels, min_len, B=None):
     if B is not None and x.shape[0] != B: raise ValueError(f"{name} has batch size {x.shape[0]}, expected {B}")
     if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or inf values")
 
-# %% ../nbs/01_models.ipynb #5ef5516d
+# %% ../nbs/01_models.ipynb #67ae6db7
 class VAEConv1d(Module):
     "1-dimensional convolutional VAE architecture"
     def __init__(self,
@@ -127,7 +127,7 @@ class VAEConv1d(Module):
         mu, logvar = self.encode(x)
         return self.decode(reparameterize(mu, logvar), x.shape[-1]), mu, logvar
 
-# %% ../nbs/01_models.ipynb #b5f5023a
+# %% ../nbs/01_models.ipynb #124d7883
 OUT_DISTRIBUTIONS = ('normal',)
 
 def _split_mixture(y:Tensor, log_scale_min:float=-12.0):
@@ -152,7 +152,7 @@ def sample_from_mix_gaussian(
     m, ls = mean.gather(1, k).squeeze(1), log_scale.gather(1, k).squeeze(1)
     return m + torch.exp(ls) * eps
 
-# %% ../nbs/01_models.ipynb #3d028a42
+# %% ../nbs/01_models.ipynb #24012a49
 class DilatedCausalConv1d(Module):
     "Dilated causal convolution for WaveNet"
     def __init__(self, mask_type:str, in_channels:int, out_channels:int, kernel_size:int=2, dilation:int=1, bias:bool=True,
@@ -168,7 +168,7 @@ class DilatedCausalConv1d(Module):
         if self.use_pad: x = F.pad(x, (self.reach, 0))
         return self.conv(x[..., :x.shape[-1]-self.shift])
 
-# %% ../nbs/01_models.ipynb #6c46c10f
+# %% ../nbs/01_models.ipynb #94535c89
 class ResidualBlock(Module):
     "Residual block with conditions and gate mechanism"
     def __init__(self, res_channels:int, skip_channels:int, kernel_size:int, dilation:int, c_channels:int=0, g_channels:int=0,
@@ -192,7 +192,7 @@ class ResidualBlock(Module):
         h = F.glu(h, dim=1)  # a * sigmoid(b)
         return self.conv_res(h) + x[..., x.shape[-1]-T:], self.conv_skip(h)
 
-# %% ../nbs/01_models.ipynb #8ee0afdf
+# %% ../nbs/01_models.ipynb #e2963897
 class VAEWaveNet(Module):
     "VAE with autoregressive decoder"
     def __init__(self,
@@ -235,6 +235,9 @@ class VAEWaveNet(Module):
                                         for _ in range(stack_size) for i in range(layer_size)])
         self.out_conv = nn.Sequential(nn.ReLU(inplace=True), nn.Conv1d(skip_channels, skip_channels, 1), nn.ReLU(inplace=True),
                                       nn.Conv1d(skip_channels, 3*num_mixtures*out_channels, 1))
+        if c_channels and self.vae.o_dim < self.receptive_field + 1:
+            raise ValueError(f"o_dim={self.vae.o_dim} leaves no step to predict after the receptive field of {self.receptive_field}: "
+                             f"use trajectories of at least {self.receptive_field + 1} displacements ({self.receptive_field + 2} positions)")
         self.weight_init()
         if weight_norm:
             for m in [self.init_conv, self.causal.conv, *self.out_conv[1::2],
@@ -292,7 +295,7 @@ class VAEWaveNet(Module):
         else: _check_input(c, 'c', self.c_channels, x.shape[-1], B)
         return self.wavenet(x, c[..., :x.shape[-1]], g), mu, logvar, c
 
-# %% ../nbs/01_models.ipynb #51413be5
+# %% ../nbs/01_models.ipynb #56ddb6b8
 @patch
 def sample_batch(self:VAEWaveNet,
                  n:int, # number of trajectories
