@@ -7,7 +7,7 @@ Docs: https://spivae.github.io/spivae/loss.html.md"""
 
 # %% auto #0
 __all__ = ['REDUCTIONS', 'KL_REDUCTIONS', 'mix_gaussian_loss', 'kl_divergence', 'Loss', 'LossPart', 'GaussianMixtureMetric',
-           'KLDMetric']
+           'KLDMetric', 'BetaMetric', 'spivae_metrics']
 
 # %% ../nbs/02_loss.ipynb #ddd8f032
 import math
@@ -141,3 +141,22 @@ def KLDMetric(c:int):
     "Total KL divergence of the latent neurons (summed over neurons), as a fastai metric named 'kld'"
     if not c: raise ValueError("KLDMetric needs a model with latent neurons (c_channels > 0)")
     return LossPart('kld', c=c)
+
+# %% ../nbs/02_loss.ipynb #ea787f4a
+class BetaMetric(Metric):
+    "The β of the learner's `Loss` during validation, as a fastai metric named 'beta'"
+    def reset(self): self.beta = None
+    def accumulate(self, learn):
+        if not isinstance(learn.loss_func, Loss): raise TypeError(f"BetaMetric needs a spivae Loss as loss_func, got {type(learn.loss_func).__name__}")
+        self.beta = learn.loss_func.beta
+    @property
+    def value(self): return self.beta
+    @property
+    def name(self): return 'beta'
+
+def spivae_metrics(RF:int, # receptive field of the model
+                   c:int, # the model's c_channels (0: no latent neurons, only the NLL)
+                   use_pad:bool=False, # whether the model pads
+                  )->list: # [nll, kld, beta] metrics ([nll] without latent neurons)
+    "The metrics of the SPIVAE epoch table: reconstruction NLL, total KL and β"
+    return [GaussianMixtureMetric(RF, c, use_pad)] + ([KLDMetric(c), BetaMetric()] if c else [])
