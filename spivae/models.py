@@ -7,10 +7,11 @@ Docs: https://spivae.github.io/spivae/models.html.md"""
 # %% auto #0
 __all__ = ['OUT_DISTRIBUTIONS', 'init_cnn', 'reparameterize', 'output_size_conv', 'output_size_after_n_conv', 'output_size_convt',
            'output_size_after_n_convt', 'View', 'VAEConv1d', 'sample_from_mix_gaussian', 'DilatedCausalConv1d',
-           'ResidualBlock', 'VAEWaveNet']
+           'ResidualBlock', 'VAEWaveNet', 'generation_noise', 'WaveNetCache']
 
 # %% ../nbs/01_models.ipynb #2617f86a
 import math
+from types import SimpleNamespace
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,6 +19,7 @@ from torch import Tensor
 from fastai.torch_core import Module
 from fastai.layers import AdaptiveConcatPool1d
 from fastcore.basics import store_attr, patch
+from fastprogress.fastprogress import progress_bar
 
 # %% ../nbs/01_models.ipynb #355caee0
 def init_cnn(
@@ -145,8 +147,9 @@ def sample_from_mix_gaussian(
     "Sample from (discretized) mixture of gaussian distributions."
     logit, mean, log_scale = _split_mixture(y, log_scale_min)
     B, K, T = mean.shape
-    if u is None: u = torch.rand(B, T, dtype=y.dtype, device=y.device)
     if eps is None: eps = torch.randn(B, T, dtype=y.dtype, device=y.device)
+    if K == 1: return mean[:, 0] + torch.exp(log_scale[:, 0]) * eps                  # one component: no choice to draw
+    if u is None: u = torch.rand(B, T, dtype=y.dtype, device=y.device)
     cdf = torch.softmax(logit, dim=1).cumsum(dim=1)                      # (B, K, T)
     k = (u.unsqueeze(1) >= cdf).sum(dim=1, keepdim=True).clamp(max=K-1)  # inverse CDF: component index (B, 1, T)
     m, ls = mean.gather(1, k).squeeze(1), log_scale.gather(1, k).squeeze(1)
@@ -168,7 +171,7 @@ class DilatedCausalConv1d(Module):
         if self.use_pad: x = F.pad(x, (self.reach, 0))
         return self.conv(x[..., :x.shape[-1]-self.shift])
 
-# %% ../nbs/01_models.ipynb #94535c89
+# %% ../nbs/01_models.ipynb #5e9f5871
 class ResidualBlock(Module):
     "Residual block with conditions and gate mechanism"
     def __init__(self, res_channels:int, skip_channels:int, kernel_size:int, dilation:int, c_channels:int=0, g_channels:int=0,
@@ -180,17 +183,25 @@ class ResidualBlock(Module):
         self.conv_skip = nn.Conv1d(res_channels, skip_channels, 1, bias=bias)
         self.c_channels, self.g_channels = c_channels, g_channels
 
-    def forward(self,
-                x:Tensor, # (B, res_channels, T) input
-                c:Tensor=None, # (B, c_channels, >=T') local conditioning, right-aligned with the output
-                g:Tensor=None, # (B, g_channels, 1) global conditioning
-               )->tuple: # residual output (B, res_channels, T') and skip output (B, skip_channels, T')
-        h = self.dilated(x)
+    def body(self,
+             h:Tensor, # (B, 2*res_channels, T') output of the dilated convolution
+             x:Tensor, # (B, res_channels, >=T') block input, right-aligned with `h`
+             c:Tensor=None, # (B, c_channels, >=T') local conditioning, right-aligned with `h`
+             g:Tensor=None, # (B, g_channels, 1) global conditioning
+            )->tuple: # residual output (B, res_channels, T') and skip output (B, skip_channels, T')
+        "Conditioning, gate and 1×1 outputs after the dilated convolution: shared by the forward pass and generation"
         T = h.shape[-1]
         if self.c_channels: h = h + self.conv_c(c[..., c.shape[-1]-T:])
         if self.g_channels: h = h + self.conv_g(g)
         h = F.glu(h, dim=1)  # a * sigmoid(b)
         return self.conv_res(h) + x[..., x.shape[-1]-T:], self.conv_skip(h)
+
+    def forward(self,
+                x:Tensor, # (B, res_channels, T) input
+                c:Tensor=None, # (B, c_channels, >=T') local conditioning, right-aligned with the output
+                g:Tensor=None, # (B, g_channels, 1) global conditioning
+               )->tuple: # residual output (B, res_channels, T') and skip output (B, skip_channels, T')
+        return self.body(self.dilated(x), x, c, g)
 
 # %% ../nbs/01_models.ipynb #e2963897
 class VAEWaveNet(Module):
@@ -295,7 +306,33 @@ class VAEWaveNet(Module):
         else: _check_input(c, 'c', self.c_channels, x.shape[-1], B)
         return self.wavenet(x, c[..., :x.shape[-1]], g), mu, logvar, c
 
-# %% ../nbs/01_models.ipynb #56ddb6b8
+# %% ../nbs/01_models.ipynb #1bf94f23
+def generation_noise(n:int, # number of trajectories
+                     T:int, # displacements per trajectory
+                     num_mixtures:int=1, # mixture components of the model's output distribution
+                     dtype:torch.dtype=torch.float32, # floating point type
+                     device=None, # where to draw (default: CPU)
+                     generator:torch.Generator=None, # random generator (default: torch's global one)
+                    )->Tensor: # (n, T) standard normals, or (n, 2, T) normals then uniforms in [0, 1) for mixtures
+    "Noise for `sample_batch` and `generate`: a standard normal per step, plus a uniform per step for mixtures"
+    normals = torch.randn(n, T, dtype=dtype, device=device, generator=generator)
+    if num_mixtures == 1: return normals
+    return torch.stack([normals, torch.rand(n, T, dtype=dtype, device=device, generator=generator)], 1)
+
+def _split_noise(eps, n, T, num_mixtures):
+    "Check `eps` against the noise convention; its normals (n, T) and uniforms (n, T) or None"
+    if eps is None: return None, None
+    if not isinstance(eps, Tensor): raise TypeError(f"eps must be a torch.Tensor, got {type(eps).__name__}")
+    expected = f"({n}, 2, {T})" if num_mixtures > 1 else f"({n}, {T}) or ({n}, 2, {T})"
+    if num_mixtures == 1 and tuple(eps.shape) == (n, T): normals, uniforms = eps, None
+    elif tuple(eps.shape) == (n, 2, T): normals, uniforms = eps[:, 0], eps[:, 1]
+    else: raise ValueError(f"eps must have shape {expected} (see `generation_noise`), got {tuple(eps.shape)}")
+    if not torch.isfinite(eps).all(): raise ValueError("eps contains NaN or inf values")
+    if uniforms is not None and ((uniforms < 0) | (uniforms >= 1)).any():
+        raise ValueError("eps[:, 1] must hold the uniform draws in [0, 1) that choose the mixture component")
+    return normals, uniforms
+
+# %% ../nbs/01_models.ipynb #5fa54706
 @patch
 def sample_batch(self:VAEWaveNet,
                  n:int, # number of trajectories
@@ -304,31 +341,199 @@ def sample_batch(self:VAEWaveNet,
                  c:Tensor=None, # (n, c_channels, receptive_field + T) conditioning; by default decoded from z ~ N(0, 1)
                  g:Tensor=None, # (n, g_channels) global conditioning
                  device=None, # device to generate on (default: the model's)
+                 eps:Tensor=None, # (n, T) standard normals, or (n, 2, T) with the mixture's uniforms (see `generation_noise`)
                 )->tuple: # displacements (n, in_channels, T) and the output parameters of the last step (n, 3*num_mixtures)
     "Autoregressive generation that re-evaluates the network on the last `receptive_field + 1` steps"
-    with torch.no_grad(): return self._sample_batch(n, bs, T, c, g, device)
+    with torch.no_grad(): return self._sample_batch(n, bs, T, c, g, device, eps)
 
 @patch
-def _sample_batch(self:VAEWaveNet, n, bs, T, c, g, device):
+def _sample_batch(self:VAEWaveNet, n, bs, T, c, g, device, eps):
     RF = self.receptive_field
     if n < 1 or bs < 1 or T < 1: raise ValueError(f"n, bs and T must be positive, got n={n}, bs={bs}, T={T}")
+    normals, uniforms = _split_noise(eps, n, T, self.num_mixtures)
     device = device or next(self.parameters()).device
-    self.to(device)
+    dtype = next(self.parameters()).dtype
     if self.c_channels:
-        if c is None: c = self.vae.decode(torch.randn(n, self.vae.z_dim, device=device), RF + T)
-        _check_input(c, 'c', self.c_channels, RF + T, n)
-        c = c.to(device)
+        if c is not None: _check_input(c, 'c', self.c_channels, RF + T, n)
     elif c is not None: raise ValueError("c was given but the model has c_channels=0")
     g = self._check_g(g, n)
-    g = g.to(device) if g is not None else None
+    self.to(device)
+    if self.c_channels:
+        if c is None: c = self.vae.decode(torch.randn(n, self.vae.z_dim, device=device, dtype=dtype), RF + T)
+        c = c.to(device, dtype)
+    g = g.to(device, dtype) if g is not None else None
     xs, last = [], []
     for i in range(0, n, bs):
         b = min(bs, n - i)
-        buf = torch.zeros(b, self.in_channels, RF + T, device=device)
+        buf = torch.zeros(b, self.in_channels, RF + T, device=device, dtype=dtype)
         cb = c[i:i+b, :, :RF+T] if c is not None else None
         gb = g[i:i+b] if g is not None else None
         for t in range(RF, RF + T):
             y = self.wavenet(buf[..., t-RF:t+1], cb[..., t-RF:t+1] if cb is not None else None, gb)[..., -1:]
-            buf[:, 0, t] = sample_from_mix_gaussian(y)[:, 0]
+            e = normals[i:i+b, t-RF:t-RF+1].to(device, dtype) if normals is not None else None
+            u = uniforms[i:i+b, t-RF:t-RF+1].to(device, dtype) if uniforms is not None else None
+            buf[:, 0, t] = sample_from_mix_gaussian(y, u=u, eps=e)[:, 0]
         xs.append(buf[..., RF:]); last.append(y[..., 0])
     return torch.cat(xs), torch.cat(last)
+
+# %% ../nbs/01_models.ipynb #72e28282
+class WaveNetCache:
+    "Ring buffers of the past inputs each dilated layer of `model` reads, for one batch of `B` sequences"
+    def __init__(self, model:VAEWaveNet, # the model to generate with
+                 B:int, # batch size
+                 dtype:torch.dtype=torch.float32, # floating point type of the buffers
+                 device=None, # where the buffers live
+                ):
+        self.rings, self.taps = [], []
+        for blk in model.res_stack:
+            d, k = blk.dilated.conv.dilation[0], blk.dilated.conv.kernel_size[0]
+            size = (k-1)*d + 1
+            self.rings.append(torch.zeros(size, model.res_channels, B, dtype=dtype, device=device))  # (slots, C, B)
+            # slots of the taps of position p, oldest first (the order of the kernel's weights)
+            self.taps.append([torch.tensor([(p - j*d) % size for j in range(k-1, -1, -1)], device=device) for p in range(size)])
+
+    @property
+    def nbytes(self)->int:
+        "Memory held by the ring buffers"
+        return sum(r.numel()*r.element_size() for r in self.rings)
+
+    def push(self, l:int, p:int, h:Tensor)->Tensor:
+        "Store the input `h` (C, B) of layer `l` at position `p`; return its taps (k*C, B), oldest first"
+        ring = self.rings[l]
+        size = ring.shape[0]
+        ring[p % size] = h
+        return ring.index_select(0, self.taps[l][p % size]).view(-1, ring.shape[-1])
+
+# %% ../nbs/01_models.ipynb #50cd31a8
+def _step_weights(m:VAEWaveNet):
+    "The weights of `m` as matrices acting on (C, B) columns, for the cached step"
+    w1 = lambda conv: conv.weight[..., 0]                  # 1×1 convolution weight as an (out, in) matrix
+    col = lambda b: b[:, None]
+    wi, bi = m.init_conv.weight[:, 0, 0], m.init_conv.bias
+    wc, bc = m.causal.conv.weight, m.causal.conv.bias      # (R, R, 2): taps x[t-2], x[t-1]
+    blocks = list(m.res_stack)
+    return SimpleNamespace(
+        A=torch.stack([wc[..., 0] @ wi, wc[..., 1] @ wi], 1), a=col(wc.sum(-1) @ bi + bc),
+        dilated=[b.dilated.conv.weight.permute(0, 2, 1).reshape(b.dilated.conv.out_channels, -1) for b in blocks],
+        dilated_bias=col(torch.cat([b.dilated.conv.bias for b in blocks])),
+        cond=torch.cat([w1(b.conv_c) for b in blocks]) if m.c_channels else None,
+        glob=torch.cat([w1(b.conv_g) for b in blocks]) if m.g_channels else None,
+        res=[w1(b.conv_res) for b in blocks], res_bias=[col(b.conv_res.bias) for b in blocks],
+        skip=torch.cat([w1(b.conv_skip) for b in blocks], 1), skip_bias=col(sum(b.conv_skip.bias for b in blocks)),
+        out=[(w1(m.out_conv[i]), col(m.out_conv[i].bias)) for i in (1, 3)])
+
+# %% ../nbs/01_models.ipynb #5ffc8c02
+def _padded(conv:DilatedCausalConv1d, x:Tensor)->Tensor:
+    "The output of `conv` with left padding: as long as `x`"
+    return conv.conv(F.pad(x, (conv.reach, 0))[..., :x.shape[-1] + conv.reach - conv.shift])
+
+@patch
+def _prime(self:VAEWaveNet, cache:WaveNetCache, c:Tensor, g:Tensor):
+    "Fill `cache` with the layer inputs of the warm-up: `receptive_field` zero displacements, conditioning `c` (B, c_channels, RF)"
+    RF, B = self.receptive_field, cache.rings[0].shape[-1]
+    x = torch.zeros(B, self.in_channels, RF, dtype=cache.rings[0].dtype, device=cache.rings[0].device)
+    h = _padded(self.causal, self.init_conv(x))
+    for blk, ring in zip(self.res_stack, cache.rings):
+        pos = torch.arange(RF - ring.shape[0] + 1, RF, device=x.device)   # the positions the first step reads
+        ring[pos % ring.shape[0]] = h[..., pos].permute(2, 1, 0)
+        h, _ = blk.body(_padded(blk.dilated, h), h, c, g)
+
+# %% ../nbs/01_models.ipynb #4254b563
+@patch
+def _generate_steps(self:VAEWaveNet,
+                    w:SimpleNamespace, # `_step_weights(self)`
+                    c:Tensor, # (B, c_channels, RF + T) conditioning, or None
+                    g:Tensor, # (B, g_channels, 1) global conditioning, or None
+                    normals:Tensor, # (B, T) standard normals
+                    uniforms:Tensor, # (B, T) uniforms choosing the mixture component, or None
+                    out:Tensor, # (T + 2, B) zeros: receives the displacements after two leading zeros
+                   ):
+    "Generate one batch into `out` with a fresh `WaveNetCache`, yielding after each step"
+    RF, R, L = self.receptive_field, self.res_channels, len(self.res_stack)
+    T, B = out.shape[0] - 2, out.shape[1]
+    cache = WaveNetCache(self, B, out.dtype, out.device)
+    self._prime(cache, c[..., :RF] if c is not None else None, g)
+    bias = w.dilated_bias if g is None else w.dilated_bias + w.glob @ g[..., 0].t()      # (L*2R, 1 or B)
+    cT = c[..., RF:].permute(2, 1, 0).contiguous() if c is not None else None          # (T, c_channels, B)
+    normals, uniforms = normals.t().contiguous(), uniforms.t().contiguous() if uniforms is not None else None
+    gates = torch.empty(L, R, B, dtype=out.dtype, device=out.device)                   # every block's gate, for the skips
+    cond = bias.expand(-1, B)
+    for s in range(T):
+        if cT is not None: cond = torch.addmm(bias, w.cond, cT[s])                     # (L*2R, B)
+        h = torch.addmm(w.a, w.A, out[s:s+2])                                           # causal layer, (R, B)
+        for l in range(L):
+            z = torch.addmm(cond[2*R*l:2*R*(l+1)], w.dilated[l], cache.push(l, RF + s, h))
+            torch.mul(z[:R], torch.sigmoid(z[R:]), out=gates[l])
+            if l < L - 1: h = torch.addmm(w.res_bias[l], w.res[l], gates[l]).add_(h)
+        y = torch.addmm(w.skip_bias, w.skip, gates.view(L*R, B)).relu_()
+        y = torch.addmm(w.out[0][1], w.out[0][0], y).relu_()
+        y = torch.addmm(w.out[1][1], w.out[1][0], y)                                    # (3*num_mixtures, B)
+        out[s + 2] = sample_from_mix_gaussian(y[None], u=uniforms[s][None] if uniforms is not None else None,
+                                              eps=normals[s][None])[0]
+        yield s
+
+# %% ../nbs/01_models.ipynb #eb633fdb
+@patch
+def generate(self:VAEWaveNet,
+             n:int=None, # number of trajectories (default: the batch size of c, z or x)
+             T:int=200, # displacements per trajectory, any length
+             c:Tensor=None, # (n, c_channels, >= receptive_field + T) conditioning
+             z:Tensor=None, # (n, z_dim) latent values, decoded to the needed length
+             x:Tensor=None, # (n, in_channels, L) trajectories whose latent sample conditions the generation
+             g:Tensor=None, # (n, g_channels) global conditioning
+             bs:int=None, # batch size (default: n)
+             eps:Tensor=None, # (n, T) standard normals, or (n, 2, T) with the mixture's uniforms (see `generation_noise`)
+             progress:bool=True, # show a progress bar of the steps
+            )->Tensor: # (n, in_channels, T) generated displacements
+    "Generate `n` trajectories of `T` displacements with a cached WaveNet: O(layers) work per step"
+    if self.training: raise RuntimeError("generate needs the model in eval mode: call model.eval() first")
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1: raise ValueError(f"T must be a positive integer, got {T!r}")
+    RF = self.receptive_field
+    given = {k: v for k, v in dict(c=c, z=z, x=x).items() if v is not None}
+    if not self.c_channels:
+        if given: raise ValueError(f"{', '.join(given)} given but the model has c_channels=0: it has no conditioning")
+        if n is None: raise ValueError("n is needed: the model has no conditioning to count the trajectories from")
+    elif len(given) != 1:
+        raise ValueError(f"give exactly one of c, z or x to condition the generation, got {', '.join(given) or 'none'}")
+    else:
+        (name, src), = given.items()
+        if not isinstance(src, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(src).__name__}")
+        if n is not None and n != src.shape[0]: raise ValueError(f"n={n} but {name} holds {src.shape[0]} trajectories")
+        n = src.shape[0]
+        if c is not None: _check_input(c, 'c', self.c_channels, RF + T)
+        if x is not None: _check_input(x, 'x', self.in_channels, self.vae.min_len)
+        if z is not None:
+            if z.dim() != 2 or z.shape[1] != self.vae.z_dim: raise ValueError(f"z must have shape (n, {self.vae.z_dim}), got {tuple(z.shape)}")
+            if not torch.isfinite(z).all(): raise ValueError("z contains NaN or inf values")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n must be a positive integer, got {n!r}")
+    bs = n if bs is None else bs
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be a positive integer, got {bs!r}")
+    g = self._check_g(g, n)
+    normals, uniforms = _split_noise(eps, n, T, self.num_mixtures)
+    p = next(self.parameters())
+    dev, dt = p.device, p.dtype
+    res = torch.empty(n, self.in_channels, T, dtype=dt, device=dev)
+    pbar = progress_bar(range(n*T), leave=False) if progress else None
+    if pbar: pbar.update(0)
+    with torch.no_grad():
+        w = _step_weights(self)
+        for i in range(0, n, bs):
+            b = min(bs, n - i)
+            if c is not None: cb = c[i:i+b, :, :RF+T].to(dev, dt)
+            elif z is not None: cb = self._decode(z[i:i+b].to(dev, dt), RF + T)
+            elif x is not None: cb = self._decode(reparameterize(*self.vae.encode(x[i:i+b].to(dev, dt))), RF + T)
+            else: cb = None
+            gb = g[i:i+b].to(dev, dt) if g is not None else None
+            if normals is None: nb, ub = _split_noise(generation_noise(b, T, self.num_mixtures, dt, dev), b, T, self.num_mixtures)
+            else: nb, ub = normals[i:i+b].to(dev, dt), (uniforms[i:i+b].to(dev, dt) if uniforms is not None else None)
+            out = torch.zeros(T + 2, b, dtype=dt, device=dev)
+            for s in self._generate_steps(w, cb, gb, nb, ub, out):
+                if pbar and (s + 1) % 100 == 0: pbar.update(i*T + s + 1)
+            res[i:i+b, 0] = out[2:].t()
+    if pbar: pbar.update(n*T)
+    return res
+
+@patch
+def _decode(self:VAEWaveNet, z:Tensor, length:int, chunk:int=64)->Tensor:
+    "The conditioning (B, c_channels, length) of latent values `z`, decoded `chunk` trajectories at a time to bound memory"
+    return torch.cat([self.vae.decode(z[i:i+chunk], length) for i in range(0, len(z), chunk)])
