@@ -3,6 +3,8 @@
 Modules:
 
 - `spivae.analysis`: Physics of trajectories, real or generated: time-averaged and ensemble MSD, α and D fits, displacement autocorrelation, the SBM aging check, and plots of what the latent neurons learned.
-- `spivae.loss`: The β-VAE objective: the negative log-likelihood of each step under the predicted Gaussian mixture plus β times the KL divergence of the latent neurons from the prior, with both parts as fastai metrics."""
+- `spivae.callbacks`: β annealing in one fit, recording and live-plotting callbacks, and staged checkpoints: the paper's staged training as one fastai workflow.
+- `spivae.loss`: The β-VAE objective: the negative log-likelihood of each step under the predicted Gaussian mixture plus β times the KL divergence of the latent neurons from the prior, with both parts as fastai metrics.
+- `spivae.readout`: Which latent neurons of a trained SPIVAE carry information, how they do it, and what they encode: per-neuron KL, Var(μ), mean log σ², survival, and the rank correlation of the survivors with α and log D."""
 
 __version__ = "0.1.0"

@@ -10,11 +10,11 @@ __all__ = ['positions', 'tamsd', 'ensemble_msd', 'default_lags', 'fit_msd', 'fit
            'fbm_autocorrelation', 'step_variance', 'sbm_step_variance', 'latent_relevance', 'plot_relevance',
            'plot_latent_hist', 'latent_plane', 'plot_latent_plane', 'plot_vs_params']
 
-# %% ../nbs/07_analysis.ipynb #cd407e1d
+# %% ../nbs/07_analysis.ipynb #0880189e
 import numpy as np
 import matplotlib.pyplot as plt
 
-# %% ../nbs/07_analysis.ipynb #11e5f3b7
+# %% ../nbs/07_analysis.ipynb #25d9a85f
 def _as_2d(a, name):
     "`a` as a float array (N, L); a (N, 1, L) array loses its channel axis, a (L,) array gains a batch axis"
     a = np.asarray(a.detach().cpu() if hasattr(a, 'detach') else a, dtype=float)
@@ -30,7 +30,7 @@ def positions(disp # displacements (N, T-1) or (N, 1, T-1)
     d = _as_2d(disp, 'disp')
     return np.concatenate([np.zeros((len(d), 1)), np.cumsum(d, axis=1)], axis=1)
 
-# %% ../nbs/07_analysis.ipynb #9246ff39
+# %% ../nbs/07_analysis.ipynb #2772f5fc
 def _autocorr_sums(x):
     "Σ_t x_t x_{t+τ} for every lag τ = 0..T-1 of each row of x (N, T), by FFT"
     T = x.shape[1]
@@ -61,7 +61,7 @@ def ensemble_msd(x, # positions (N, T) or (N, 1, T)
     lags = np.arange(1, x.shape[1]) if lags is None else np.asarray(lags, dtype=int)
     return ((x[:, lags] - x[:, :1])**2).mean(0)
 
-# %% ../nbs/07_analysis.ipynb #5d8dfdf4
+# %% ../nbs/07_analysis.ipynb #4a6c384f
 def default_lags(T:int, # positions per trajectory
                  frac:float=0.1, # fraction of the lags to use
                 )->np.ndarray:
@@ -90,7 +90,7 @@ def fit_tamsd(x, # positions (N, T) or (N, 1, T)
     m = tamsd(x, lags)
     return fit_msd(lags, m.mean(0) if ensemble else m)
 
-# %% ../nbs/07_analysis.ipynb #801265b2
+# %% ../nbs/07_analysis.ipynb #d01068ef
 def disp_autocorrelation(disp, # displacements (N, T-1) or (N, 1, T-1)
                          lags=None, # lags τ (default: 0..T-2)
                         )->np.ndarray: # (len(lags),) normalised autocorrelation
@@ -109,7 +109,7 @@ def fbm_autocorrelation(alpha:float, # anomalous exponent
     k = np.abs(np.asarray(lags, dtype=float))
     return 0.5*(np.abs(k+1)**alpha - 2*k**alpha + np.abs(k-1)**alpha)
 
-# %% ../nbs/07_analysis.ipynb #e415625f
+# %% ../nbs/07_analysis.ipynb #16ea5637
 def step_variance(disp # displacements (N, T-1) or (N, 1, T-1)
                  )->np.ndarray: # (T-1,) variance of the step from t to t+1 over the trajectories
     "Ensemble variance of each step"
@@ -124,7 +124,7 @@ def sbm_step_variance(alpha:float, # anomalous exponent
     t = np.arange(T - 1, dtype=float)
     return 2*alpha*D*(t + 0.5)**(alpha - 1) if approx else 2*D*((t + 1)**alpha - t**alpha)
 
-# %% ../nbs/07_analysis.ipynb #21ff8801
+# %% ../nbs/07_analysis.ipynb #d9ae743c
 def latent_relevance(mu, # (N, z_dim) latent means
                      logvar, # (N, z_dim) latent log variances
                     )->tuple: # Var(μ) and mean log σ² per neuron, each (z_dim,)
