@@ -1,0 +1,95 @@
+"""Profile of one training epoch of the seed example (issue 6, item 1: the "before" profile).
+
+Seed data size (9 α × 5 D × 266 FBM trajectories of 400 positions, batch 256), the seed model, CPU. Measures, in one
+process: the data pipeline alone (one pass over the training loader), the forward pass, forward + backward, the
+optimiser step, a full fastai epoch (`fit_one_cycle(1)`, training + validation + callbacks), and the same
+forward + backward under `torch.compile` (inductor, compile time excluded) and with 1 thread instead of 2.
+Every figure is the median over batches of the same run, so they can be compared with each other.
+
+Run: `python benchmarks/throughput_profile.py [--compile]` (about 2 minutes, plus compile time); results go to
+benchmarks/results/throughput_profile.json.
+"""
+import argparse, json, os, statistics, tempfile, time
+from pathlib import Path
+import numpy as np
+import torch
+from fastai.basics import Learner
+from fastai.callback.schedule import fit_one_cycle
+from fastai.optimizer import Adam
+from spivae.data import load_data
+from spivae.models import VAEWaveNet
+from spivae.loss import Loss
+
+HERE = Path(__file__).parent
+MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
+                  c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+
+def median_ms(f, batches):
+    "Median wall-clock milliseconds of `f(x, y)` over `batches` (after one warm-up call)"
+    f(*batches[0])
+    times = []
+    for x, y in batches:
+        t0 = time.perf_counter(); f(x, y); times.append(1e3*(time.perf_counter() - t0))
+    return round(statistics.median(times), 1)
+
+def profile(dls, n_batches, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = VAEWaveNet(**MODEL_ARGS)
+    loss_fn = Loss(model.receptive_field, model.c_channels, reduction='mean')
+    opt = Adam(list(model.parameters()), lr=1e-4)
+    batches = [b for _, b in zip(range(n_batches), dls.train)]
+    def fwd(x, y):
+        with torch.no_grad(): loss_fn(model(x), y)
+    def fwd_bwd(x, y):
+        loss_fn(model(x), y).backward(); model.zero_grad()
+    def step(x, y):
+        loss_fn(model(x), y).backward(); opt.step(); opt.zero_grad()
+    t0 = time.perf_counter(); n = sum(1 for _ in dls.train); data_s = time.perf_counter() - t0
+    res = dict(threads=threads, data_ms_per_batch=round(1e3*data_s/n, 2), forward_ms=median_ms(fwd, batches),
+               forward_backward_ms=median_ms(fwd_bwd, batches), train_step_ms=median_ms(step, batches))
+    res['optimizer_ms'] = round(res['train_step_ms'] - res['forward_backward_ms'], 1)
+    return res, batches
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--batches', type=int, default=15, help='batches per timing')
+    p.add_argument('--compile', action='store_true', help='also time forward + backward under torch.compile')
+    args = p.parse_args()
+    Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
+    dls = load_data(dict(path=tempfile.mkdtemp(), model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2,
+                         bs=256, N_save=266*5, T_save=400, device='cpu'))
+    out = dict(load_average_at_start=[round(v, 2) for v in os.getloadavg()], n_train_batches=len(dls.train),
+               n_valid_batches=len(dls.valid))
+    out['two_threads'], batches = profile(dls, args.batches, 2)
+    out['one_thread'], _ = profile(dls, args.batches, 1)
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    model = VAEWaveNet(**MODEL_ARGS)
+    learn = Learner(dls, model, loss_func=Loss(model.receptive_field, model.c_channels, reduction='mean'),
+                    path=tempfile.mkdtemp())
+    t0 = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, lr_max=1e-4)
+    epoch_s = time.perf_counter() - t0
+    tr = out['two_threads']
+    compute_s = (tr['train_step_ms']*len(dls.train) + tr['forward_ms']*len(dls.valid)) / 1e3
+    out['fastai_epoch_s'] = round(epoch_s, 2)
+    out['compute_only_epoch_s'] = round(compute_s, 2)
+    out['non_compute_share'] = round(1 - compute_s/epoch_s, 3)
+    out['trajectories_per_s'] = round(len(dls.train.dataset)/epoch_s, 1)
+    if args.compile:
+        torch.manual_seed(0)
+        m = VAEWaveNet(**MODEL_ARGS)
+        lf = Loss(m.receptive_field, m.c_channels, reduction='mean')
+        cm = torch.compile(m)
+        t0 = time.perf_counter(); lf(cm(batches[0][0]), batches[0][1]).backward(); compile_s = time.perf_counter() - t0
+        def fwd_bwd(x, y):
+            lf(cm(x), y).backward(); m.zero_grad()
+        out['compiled'] = dict(compile_s=round(compile_s, 1), forward_backward_ms=median_ms(fwd_bwd, batches))
+        out['compiled']['speedup_vs_eager'] = round(tr['forward_backward_ms']/out['compiled']['forward_backward_ms'], 2)
+    out['load_average_at_end'] = [round(v, 2) for v in os.getloadavg()]
+    (HERE/'results').mkdir(exist_ok=True)
+    (HERE/'results'/'throughput_profile.json').write_text(json.dumps(out, indent=1) + '\n')
+    print(json.dumps(out, indent=1))
+
+if __name__ == '__main__': main()
