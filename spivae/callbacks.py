@@ -372,19 +372,24 @@ class StagedCheckpoint(Callback):
                  with_opt:bool=False, # store the optimiser state too
                  min_neurons:int=None, # stop when a stage ends with fewer surviving neurons
                  kl_threshold:float=KL_THRESHOLD, # survival threshold of the readout (nats)
+                 overwrite:bool=False, # replace checkpoints that an earlier run left in `folder` under `prefix`
                 ):
         if min_neurons is not None and (isinstance(min_neurons, bool) or not isinstance(min_neurons, (int, np.integer)) or min_neurons < 1):
             raise ValueError(f"min_neurons must be an integer >= 1 or None, got {min_neurons!r}")
         if not isinstance(model_args, dict): raise TypeError(f"model_args must be the dict that built the model, got {type(model_args).__name__}")
         self.folder, self.model_args, self.ds_args, self.prefix = Path(folder), model_args, ds_args, prefix
         self.every_epoch, self.keep_best, self.monitor, self.with_opt = every_epoch, keep_best, monitor, with_opt
-        self.min_neurons, self.kl_threshold = min_neurons, kl_threshold
-        self.saved, self.stopped = {}, None
+        self.min_neurons, self.kl_threshold, self.overwrite = min_neurons, kl_threshold, overwrite
+        self.saved, self.stopped, self.written = {}, None, set()
 
     def before_fit(self):
         self.active = not hasattr(self.learn, 'lr_finder')
         if not self.active: return
         _check_fits(type(self.learn.model)(**self.model_args), self.learn.model.state_dict(), "model_args do not build the learner's model")
+        earlier = sorted(p.name for p in self.folder.glob(f'{self.prefix}_*.safetensors') if p not in self.written)
+        if earlier and not self.overwrite:
+            raise FileExistsError(f"{self.folder} holds checkpoints of an earlier run ({', '.join(earlier[:3])}{', ...' if len(earlier) > 3 else ''}): "
+                                  "pass overwrite=True, or another folder or prefix")
         names = [n for n in self.recorder.metric_names if n not in ('epoch', 'time')]
         if self.keep_best and self.monitor not in names: raise ValueError(f"monitor {self.monitor!r} is not one of the recorded metrics {names}")
         sched = getattr(self.learn, 'beta_scheduler', None)
@@ -398,6 +403,7 @@ class StagedCheckpoint(Callback):
     def _save(self, fname, state):
         path = save_model(self.folder/f'{self.prefix}_{fname}.safetensors', self.learn.model, self.model_args, self.ds_args,
                           train_state=state, opt=self.learn.opt if self.with_opt else None)
+        self.written.add(path)
         return path
 
     def after_epoch(self):
