@@ -6,11 +6,11 @@ Docs: https://spivae.github.io/spivae/data.html.md"""
 
 # %% auto #0
 __all__ = ['DS_REQUIRED', 'DS_DEFAULTS', 'MODELS', 'T_MIN', 'AD', 'sbm_displacements', 'sbm', 'check_ds_args', 'check_finite',
-           'Trajectories', 'sbm_cache_file', 'sbm_dataset', 'fbm_cache_file', 'fbm_entry', 'update_fbm_cache',
-           'fbm_dataset', 'TrajDL', 'split_idxs', 'load_data']
+           'Trajectories', 'atomic_write_bytes', 'sbm_cache_file', 'sbm_dataset', 'fbm_cache_file', 'fbm_entry',
+           'update_fbm_cache', 'fbm_dataset', 'TrajDL', 'split_idxs', 'load_data']
 
 # %% ../nbs/00_data.ipynb #1b78a285
-import hashlib, os, shutil, tempfile
+import hashlib, io, os, shutil, tempfile
 from pathlib import Path
 
 import h5py
@@ -163,14 +163,25 @@ def _pair_rng(seed, alpha, D, T, N):
     bits = np.array([alpha, D]).view(np.uint64).tolist()
     return np.random.default_rng([seed, *bits, T, N])
 
-def _atomic_savez(file, **arrays):
-    "Write `arrays` to `file` through a temporary file in the same folder, then rename it into place."
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix='.tmp-', suffix='.npz')
+def atomic_write_bytes(fpath:Path, # the file to write
+                       data:bytes, # its whole content
+                      ):
+    "Write `data` to `fpath` through a temporary file in the same folder, replaced into place once complete"
+    fpath = Path(fpath)
+    fpath.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=fpath.parent, prefix=f'.{fpath.name}.', suffix='.tmp')
     try:
-        with os.fdopen(fd, 'wb') as f: np.savez(f, **arrays)
-        os.replace(tmp, file)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, fpath)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
+
+def _atomic_savez(file, **arrays):
+    "Write `arrays` to the `.npz` file `file` atomically"
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    atomic_write_bytes(file, buf.getvalue())
 
 # %% ../nbs/00_data.ipynb #6c77bd67
 def sbm_cache_file(

@@ -12,8 +12,9 @@ import io
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.script import call_parse, CliError, anno_parser
-from .train import load_checkpoint, atomic_write_bytes, _device
+from fastcore.script import call_parse, CliError
+from .data import atomic_write_bytes
+from .train import load_checkpoint, usage_error, _device
 
 # %% ../nbs/06_generate.ipynb #21745212
 def latent_sweep(neuron:int, # index of the neuron to vary
@@ -75,8 +76,7 @@ def spivae_generate(
     quiet:bool=False, # no progress bar
 ):
     "Generate trajectories from a checkpoint for latent values or a sweep of one neuron, into an .npz"
-    usage = anno_parser(spivae_generate.__wrapped__, prog='spivae_generate').format_usage()
-    def bad(msg): raise CliError(f"{usage}spivae_generate: error: {msg}")
+    bad = usage_error(spivae_generate, 'spivae_generate')
     out = Path(out)
     if out.suffix != '.npz': bad(f"--out must end in .npz, got {out}")
     if out.is_dir(): bad(f"--out {out} is a folder")
