@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import ParamScheduler, sched_cos
 from fastai.learner import Learner
-from fastai.torch_core import find_bs
+from fastai.torch_core import find_bs, num_distrib, rank_distrib, distrib_barrier, maybe_gather
+import torch.distributed as dist
 from fastcore.basics import patch
 from fastcore.foundation import L
 from .loss import Loss, kl_divergence, mix_gaussian_loss, _check_beta
@@ -186,7 +187,9 @@ class KLDsCallback(Callback):
     def after_batch(self):
         if not (self.active and self.training): return
         _, mu, logvar, _ = self.learn.pred
-        self._kl.append(kl_divergence(mu.detach(), logvar.detach(), 'meanb').float().cpu())
+        kl = kl_divergence(mu.detach(), logvar.detach(), 'meanb').float()
+        if num_distrib() > 1: kl = maybe_gather(kl).view(num_distrib(), -1).mean(0)  # average over the processes
+        self._kl.append(kl.cpu())
         self._beta.append(self.learn.loss_func.beta)
         self._epoch.append(self._offset + self.epoch + self.iter/self.n_iter)
     def after_fit(self):
@@ -385,7 +388,7 @@ class StagedCheckpoint(Callback):
     def before_fit(self):
         self.active = not hasattr(self.learn, 'lr_finder')
         if not self.active: return
-        _check_fits(type(self.learn.model)(**self.model_args), self.learn.model.state_dict(), "model_args do not build the learner's model")
+        _check_fits(type(self._model)(**self.model_args), self._model.state_dict(), "model_args do not build the learner's model")
         earlier = sorted(p.name for p in self.folder.glob(f'{self.prefix}_*.safetensors') if p not in self.written)
         if earlier and not self.overwrite:
             raise FileExistsError(f"{self.folder} holds checkpoints of an earlier run ({', '.join(earlier[:3])}{', ...' if len(earlier) > 3 else ''}): "
@@ -400,11 +403,23 @@ class StagedCheckpoint(Callback):
     def before_epoch(self): self._trained = False
     def before_train(self): self._trained = True
 
+    @property
+    def _model(self): return getattr(self.learn.model, 'module', self.learn.model)  # unwrapped from DistributedDataParallel
+
     def _save(self, fname, state):
-        path = save_model(self.folder/f'{self.prefix}_{fname}.safetensors', self.learn.model, self.model_args, self.ds_args,
-                          train_state=state, opt=self.learn.opt if self.with_opt else None)
+        "Write a checkpoint (process 0 only, the others wait for it); its path"
+        path = self.folder/f'{self.prefix}_{fname}.safetensors'
+        if not rank_distrib(): save_model(path, self._model, self.model_args, self.ds_args,
+                                          train_state=state, opt=self.learn.opt if self.with_opt else None)
+        distrib_barrier()
         self.written.add(path)
         return path
+
+    def _surviving(self):
+        "Surviving neurons on the whole validation set; in a distributed fit, process 0's answer for all"
+        alive = [surviving_neurons(self._model, getattr(self.dls.valid, 'dl', self.dls.valid), self.kl_threshold)]
+        if num_distrib() > 1: dist.broadcast_object_list(alive, 0)
+        return alive[0]
 
     def after_epoch(self):
         if not (self.active and self._trained): return # skipped by a resumed fit
@@ -414,12 +429,12 @@ class StagedCheckpoint(Callback):
         if e in self.ends:
             i = self.ends.index(e)
             state['stage'] = i
-            alive = surviving_neurons(self.learn.model, self.dls.valid, self.kl_threshold)
+            alive = self._surviving()
             state['surviving'] = alive
             if self.min_neurons is not None and len(alive) < self.min_neurons:
                 self.stopped = dict(stage=i, epoch=e, surviving=alive, restored=self.last)
                 if self.last is not None: self.learn.resume_from(self.last)
-                print(f"stage {i} (beta={state['beta']:g}) ended with {len(alive)} surviving neuron(s) {alive} < min_neurons={self.min_neurons}: "
+                if not rank_distrib(): print(f"stage {i} (beta={state['beta']:g}) ended with {len(alive)} surviving neuron(s) {alive} < min_neurons={self.min_neurons}: "
                       f"training stopped" + (f", learner restored from {self.last}" if self.last else ""))
                 raise CancelFitException()
             self.saved[i] = self.last = self._save(f'stage{i}', state)

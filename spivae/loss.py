@@ -102,7 +102,7 @@ class Loss:
         if self.reduction == 'none': nll = nll.mean(1)
         kld = kl_divergence(pred[1], pred[2], _KL_FOR[self.reduction]) if self.c else torch.zeros_like(nll)
         if self.reduction == 'none' and self.c: kld = kld.sum(1)
-        self.parts, self._pred_id = (to_detach(nll), to_detach(kld)), id(pred)
+        self.parts, self._pred_id = (to_detach(nll, gather=False), to_detach(kld, gather=False)), id(pred)
         return nll + self.beta*kld
 
 # %% ../nbs/02_loss.ipynb #4d8fde70
@@ -125,7 +125,7 @@ class LossPart(Metric):
 
     def accumulate(self, learn):
         bs = find_bs(learn.yb)
-        self.total += self._value(learn).float()*bs
+        self.total += to_detach(self._value(learn).float())*bs  # to_detach averages over the processes of a distributed fit
         self.count += bs
 
     @property
