@@ -25,7 +25,7 @@ import torch.distributed as dist
 from fastcore.basics import patch
 from fastcore.foundation import L
 from .loss import Loss, kl_divergence, mix_gaussian_loss, _check_beta
-from .train import save_model, latent_means, _check_fits
+from .train import save_model, latent_means, _check_fits, _build
 from .readout import KL_THRESHOLD, surviving_neurons
 
 # %% ../nbs/04_callbacks.ipynb #66485a04
@@ -388,7 +388,7 @@ class StagedCheckpoint(Callback):
     def before_fit(self):
         self.active = not hasattr(self.learn, 'lr_finder')
         if not self.active: return
-        _check_fits(type(self._model)(**self.model_args), self._model.state_dict(), "model_args do not build the learner's model")
+        _check_fits(_build(type(self._model), self.model_args), self._model.state_dict(), "model_args do not build the learner's model")
         earlier = sorted(p.name for p in self.folder.glob(f'{self.prefix}_*.safetensors') if p not in self.written)
         if earlier and not self.overwrite:
             raise FileExistsError(f"{self.folder} holds checkpoints of an earlier run ({', '.join(earlier[:3])}{', ...' if len(earlier) > 3 else ''}): "
