@@ -77,7 +77,7 @@ def spivae_learner(dls, # `DataLoaders` of displacements, e.g. from `load_data`
                    beta:float=0., # weight of the KL divergence
                    reduction:str='mean', # reduction of the loss
                    mixed_precision:str=None, # None (float32), 'bf16' (any device) or 'fp16' (GPU only): autocast of the forward pass
-                   keep_memory:bool=False, # keep freed memory for the next batch (`keep_freed_memory`)
+                   keep_memory:bool=True, # keep freed memory for the next batch (`keep_freed_memory`): faster CPU steps
                    **kwargs, # passed to `Learner`
                   )->Learner:
     "A fastai `Learner` with the SPIVAE `Loss`, its NLL and KL parts and the current β as metrics"
