@@ -1,9 +1,10 @@
 """Write README.md from nbs/index.ipynb without Quarto (nbdev-readme needs it); `--check` fails if README.md is stale.
 
-Markdown cells are copied as they are; code cells become ```python blocks; cells marked `#| hide` are left out,
-`#| echo: false` drops a cell's code and `#| output: false` its output; other `#|` directive lines are removed.
+Markdown cells are copied with their relative links and images made relative to the repository root (the notebook
+lives in nbs/); code cells become ```python blocks; cells marked `#| hide` are left out, `#| echo: false` drops a
+cell's code and `#| output: false` its output; other `#|` directive lines are removed.
 """
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,10 @@ def _directives(lines):
         else: body.append(l)
     return dirs, body
 
+def _from_root(md):
+    "Relative markdown links and images of a notebook in nbs/, rewritten relative to the repository root"
+    return re.sub(r'\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s]+)\)', lambda m: f'](nbs/{m.group(1)})', md)
+
 def _outputs(cell):
     "Text of a code cell's stream and plain-text outputs"
     out = []
@@ -35,7 +40,7 @@ def render(nb_path:Path)->str:
     for cell in nb['cells']:
         src = ''.join(cell['source']).rstrip('\n')
         if cell['cell_type'] == 'markdown':
-            if src: parts.append(src)
+            if src: parts.append(_from_root(src))
             continue
         if cell['cell_type'] != 'code': continue
         dirs, body = _directives(src.splitlines())
