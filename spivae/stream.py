@@ -147,7 +147,7 @@ class StreamTrajectories:
         stop = n if stop is None else stop
         if not 0 <= start <= stop <= n: raise ValueError(f"rows {start}:{stop} outside the file's {n} rows")
         self.start, self.stop, self.model = start, stop, self.header['definition']['model']
-        self._fd = None
+        self._fd, self._labels = None, None
 
     @property
     def fd(self):
@@ -186,9 +186,11 @@ class StreamTrajectories:
         return d.unsqueeze(-2), d.unsqueeze(-1).clone()
 
     def labels(self, chunk:int=65536)->np.ndarray: # (len, 2): alpha and D of every row
-        "α and D of every row of the view, read in chunks"
-        return np.concatenate([self.rows(np.arange(i, min(i + chunk, len(self))))[:, :2]
-                               for i in range(0, len(self), chunk)] or [np.empty((0, 2), '<f4')]).astype(float)
+        "α and D of every row of the view, read in chunks once, then kept (16 bytes per row)"
+        if self._labels is None:
+            self._labels = np.concatenate([self.rows(np.arange(i, min(i + chunk, len(self))))[:, :2]
+                                           for i in range(0, len(self), chunk)] or [np.empty((0, 2), '<f4')]).astype(float)
+        return self._labels
     @property
     def alpha(self)->np.ndarray: return self.labels()[:, 0]
     @property

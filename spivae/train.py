@@ -309,8 +309,9 @@ def spivae_train(
     try: rank_bs = rank_batch_size(bs, ws)
     except ValueError as e: bad(f"--bs: {e}")
     if stream is not None:
-        try: process, length = (lambda h: (h['definition']['model'], h['steps'] + 1))(read_stream_header(stream))
+        try: header = read_stream_header(stream)
         except (OSError, ValueError) as e: bad(f"--stream: {e}")
+        process, length = header['definition']['model'], header['steps'] + 1
     out = Path(out)
     ckpt, fig_file = out/f'spivae_{process}.safetensors', out/f'latents_{process}.png'
     if out.exists() and not out.is_dir(): bad(f"--out {out} is a file, not a folder")
@@ -335,7 +336,7 @@ def spivae_train(
     model = model.to(dev)
     if stream is not None:
         check_all_ranks(lambda: check_stream(stream), f'stream file {stream}')
-        ds_args = {**read_stream_header(stream)['definition'], 'path': str(stream), 'device': str(dev), 'bs': bs}
+        ds_args = {**header['definition'], 'path': str(stream), 'device': str(dev), 'bs': bs}
         dls = load_stream(stream, bs=rank_bs, valid_pct=0.2, device=dev)
     else:
         try:
