@@ -10,7 +10,7 @@ __all__ = ['OUT_DISTRIBUTIONS', 'init_cnn', 'reparameterize', 'output_size_conv'
            'ResidualBlock', 'VAEWaveNet', 'generation_noise', 'WaveNetCache']
 
 # %% ../nbs/01_models.ipynb #2617f86a
-import math
+import math, warnings
 from types import SimpleNamespace
 import torch
 import torch.nn as nn
@@ -531,6 +531,10 @@ def generate(self:VAEWaveNet,
                 if pbar and (s + 1) % 100 == 0: pbar.update(i*T + s + 1)
             res[i:i+b, 0] = out[2:].t()
     if pbar: pbar.update(n*T)
+    bad = int((~torch.isfinite(res)).flatten(1).any(1).sum())
+    if bad: warnings.warn(f"{bad} of {n} generated trajectories hold inf or NaN values: the predicted scale overflowed {dt}. "
+                          "Latent values far outside those of the training data (|z| much larger than 3) do this; "
+                          "check z, or keep the finite rows with `x[torch.isfinite(x).flatten(1).all(1)]`.")
     return res
 
 @patch
