@@ -478,7 +478,7 @@ def generate(self:VAEWaveNet,
              n:int=None, # number of trajectories (default: the batch size of c, z or x)
              T:int=200, # displacements per trajectory, any length
              c:Tensor=None, # (n, c_channels, >= receptive_field + T) conditioning
-             z:Tensor=None, # (n, z_dim) latent values, decoded to the needed length
+             z:Tensor=None, # (n, z_dim) latent values, decoded to length receptive_field + T (c's time profile stretches with it)
              x:Tensor=None, # (n, in_channels, L) trajectories whose latent sample conditions the generation
              g:Tensor=None, # (n, g_channels) global conditioning
              bs:int=None, # batch size (default: n)
