@@ -122,6 +122,10 @@ def save_model(fpath:str|Path, # where to write, e.g. 'runs/spivae_fbm.safetenso
                opt=None, # a fastai `Optimizer` whose state to store too (to resume training exactly)
               )->Path:
     "Save the weights of `model` with the arguments that rebuild it, atomically, in a safe format"
+    if hasattr(model, 'res_scale'):  # no weights show it: the arguments must say it
+        if bool(model_args.get('res_scale', model.res_scale)) != model.res_scale:
+            raise ValueError(f"model_args say res_scale={model_args['res_scale']} but the model has res_scale={model.res_scale}")
+        if model.res_scale: model_args = {**model_args, 'res_scale': True}  # the default, False, goes unsaid
     meta = dict(format=CHECKPOINT_FORMAT, spivae_version=spivae.__version__, model_class=type(model).__name__,
                 model_args=json.dumps(_jsonable(model_args, 'model_args')), ds_args=json.dumps(_jsonable(ds_args or {}, 'ds_args')),
                 train_state=json.dumps(_jsonable(train_state or {}, 'train_state')))
