@@ -8,7 +8,10 @@ configurations alternating so that the machine's load hits them alike:
 - `fp32`: freed memory kept for the next batch (`spivae_learner(..., keep_memory=True)`);
 - `bf16`: `fp32` plus bfloat16 autocast of the forward pass on the CPU (`spivae_learner(mixed_precision='bf16')`,
   `spivae_train --mixed-precision bf16`), an option since it rounds activations to 8 bits of mantissa;
-- `fp32+compile` (with `--compile`): `fp32` plus `torch.compile` of the model (inductor; compile time reported).
+- `fp32+compile` (with `--compile`): `fp32` plus `torch.compile` of the model (inductor; compile time reported);
+- `ddp2`: `fp32` on two data-parallel processes of one thread each (`torchrun --nproc_per_node 2`, gloo,
+  `learn.spivae_distrib_ctx()`), each process taking half of every global batch of 256, so the optimisation
+  is the single-process one (same global batch, gradients averaged over the two halves).
 
 Per run: seconds per epoch (training + validation), training trajectories per second, validation loss after each
 epoch. Because whether the model has found the data's scale after 4 epochs at this learning rate depends on its
@@ -31,18 +34,23 @@ from spivae.data import load_data
 from spivae.models import VAEWaveNet
 from spivae.train import spivae_learner
 import spivae.train
+from fastai.torch_core import rank_distrib
+from spivae.distributed import rank_batch_size
 config, seed, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-torch.set_num_threads(2)
+ddp = config.startswith('ddp')
+torch.set_num_threads(1 if ddp else 2)  # ddp: one thread in each of the two processes
 
 
 class EpochTimer(Callback):
     order = 0
-    def before_fit(self): self.times = []
-    def before_epoch(self): self.t0 = time.perf_counter()
-    def after_epoch(self): self.times.append(time.perf_counter() - self.t0)
+    def before_fit(self): self.times, self.n = [], []
+    def before_epoch(self): self.t0, self.n_epoch = time.perf_counter(), 0
+    def after_batch(self):
+        if self.training: self.n_epoch += len(self.xb[0])
+    def after_epoch(self): self.times.append(time.perf_counter() - self.t0); self.n.append(self.n_epoch)
 
 Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
-dls = load_data(dict(path=data, model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2, bs=256,
+dls = load_data(dict(path=data, model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2, bs=rank_batch_size(256),
                      N_save=6000, T_save=400, device='cpu'))
 torch.manual_seed(seed)
 model = VAEWaveNet(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
@@ -58,8 +66,12 @@ if 'compile' in config:
 timer = EpochTimer()
 learn = spivae_learner(dls, model, mixed_precision="bf16" if "bf16" in config else None, keep_memory=config != "before",
                        cbs=timer, path=tempfile.mkdtemp())
-with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(4, lr_max=1e-4)
-n_train = len(dls.train)*dls.train.bs
+with learn.no_bar(), learn.no_logging():
+    if ddp:
+        with learn.spivae_distrib_ctx(): learn.fit_one_cycle(4, lr_max=1e-4)
+    else: learn.fit_one_cycle(4, lr_max=1e-4)
+if rank_distrib(): sys.exit(0)  # rank 0 reports
+n_train = timer.n[-1]*(2 if ddp else 1)  # trajectories trained per epoch; ddp: each process trains half of them
 print(json.dumps(dict(config=config, seed=seed, seconds_per_epoch=[round(t, 2) for t in timer.times],
                       train_traj_per_s=round(n_train/float(np.median(timer.times)), 1), compile_s=compile_s,
                       valid_loss=[round(float(v[1]), 4) for v in learn.recorder.values])))
@@ -72,14 +84,20 @@ def main():
     p.add_argument('--configs', nargs='+', default=None, help='run only these configurations')
     p.add_argument('--name', default='throughput', help='results go to benchmarks/results/NAME.json')
     args = p.parse_args()
-    configs = ['before', 'fp32', 'bf16'] + (['fp32+compile'] if args.compile else [])
+    configs = ['before', 'fp32', 'bf16', 'ddp2'] + (['fp32+compile'] if args.compile else [])
     if args.configs: configs = args.configs
     data = tempfile.mkdtemp()
+    from spivae.data import load_data  # write the data cache once, before any run (two processes would race on it)
+    load_data(dict(path=data, model='fbm', N=266, T=400, D=np.linspace(2e-5, 2e-2, 5), alpha=np.linspace(0.2, 1.8, 9),
+                   seed=0, valid_pct=0.2, bs=256, N_save=6000, T_save=400, device='cpu'))
     script = Path(data)/'worker.py'; script.write_text(WORKER)
     runs, t_all = [], time.perf_counter()
     for s in args.seeds:
         for c in (configs if s % 2 == 0 else configs[::-1]):  # alternate the order between seeds
-            out = subprocess.run([sys.executable, str(script), c, str(s), data], capture_output=True, text=True)
+            launch = ([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']
+                      if c.startswith('ddp') else [sys.executable])
+            out = subprocess.run(launch + [str(script), c, str(s), data], capture_output=True, text=True,
+                                 env={**os.environ, 'OMP_NUM_THREADS': '1'} if c.startswith('ddp') else None)
             if out.returncode: raise RuntimeError(out.stderr[-3000:])
             runs.append(json.loads(out.stdout.strip().splitlines()[-1])); print(runs[-1], flush=True)
     summary = {}

@@ -1,13 +1,18 @@
-"""Profile of one training epoch of the seed example (issue 6, item 1: the "before" profile).
+"""Profile of one training epoch of the seed example (issue 6, item 1: the profile before and after).
 
 Seed data size (9 α × 5 D × 266 FBM trajectories of 400 positions, batch 256), the seed model, CPU. Measures, in one
 process: the data pipeline alone (one pass over the training loader), the forward pass, forward + backward, the
 optimiser step, a full fastai epoch (`fit_one_cycle(1)`, training + validation + callbacks), and the same
 forward + backward under `torch.compile` (inductor, compile time excluded) and with 1 thread instead of 2.
-Every figure is the median over batches of the same run, so they can be compared with each other.
+Every figure is the median over batches of the same run, so they can be compared with each other. Also: the
+operators taking the most time in forward + backward (torch.profiler, self time per step), and one thread on half a
+batch (the share of one process in two-process data-parallel training).
 
-Run: `python benchmarks/throughput_profile.py [--compile]` (about 2 minutes, plus compile time); results go to
-benchmarks/results/throughput_profile.json.
+`--after` profiles the state after the speed work: freed memory kept for reuse (`keep_freed_memory`, the default of
+`spivae_learner`) and the fastai epoch through `spivae_learner`.
+
+Run: `python benchmarks/throughput_profile.py [--compile] [--after]` (about 2 minutes, plus compile time); results go
+to benchmarks/results/throughput_profile.json (`--after`: throughput_profile_after.json).
 """
 import argparse, json, os, statistics, tempfile, time
 from pathlib import Path
@@ -19,6 +24,7 @@ from fastai.optimizer import Adam
 from spivae.data import load_data
 from spivae.models import VAEWaveNet
 from spivae.loss import Loss
+from spivae.train import keep_freed_memory, spivae_learner
 
 HERE = Path(__file__).parent
 MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
@@ -49,13 +55,25 @@ def profile(dls, n_batches, threads):
     res = dict(threads=threads, data_ms_per_batch=round(1e3*data_s/n, 2), forward_ms=median_ms(fwd, batches),
                forward_backward_ms=median_ms(fwd_bwd, batches), train_step_ms=median_ms(step, batches))
     res['optimizer_ms'] = round(res['train_step_ms'] - res['forward_backward_ms'], 1)
+    if threads == 1:  # one process's share of a global batch in two-process data-parallel training
+        half = [(x[:len(x)//2], y[:len(y)//2]) for x, y in batches]
+        res['train_step_half_batch_ms'] = median_ms(step, half)
+    else:
+        from torch.profiler import profile as tprofile, ProfilerActivity
+        n = 5
+        with tprofile(activities=[ProfilerActivity.CPU]) as prof:
+            for x, y in batches[:n]: fwd_bwd(x, y)
+        ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:12]
+        res['top_ops_self_ms_per_step'] = {e.key: round(e.self_cpu_time_total/1e3/n, 1) for e in ops}
     return res, batches
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--batches', type=int, default=15, help='batches per timing')
     p.add_argument('--compile', action='store_true', help='also time forward + backward under torch.compile')
+    p.add_argument('--after', action='store_true', help='with the speed work: freed memory kept, spivae_learner')
     args = p.parse_args()
+    if args.after: keep_freed_memory()
     Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
     dls = load_data(dict(path=tempfile.mkdtemp(), model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2,
                          bs=256, N_save=266*5, T_save=400, device='cpu'))
@@ -66,8 +84,9 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(0)
     model = VAEWaveNet(**MODEL_ARGS)
-    learn = Learner(dls, model, loss_func=Loss(model.receptive_field, model.c_channels, reduction='mean'),
-                    path=tempfile.mkdtemp())
+    if args.after: learn = spivae_learner(dls, model, path=tempfile.mkdtemp())
+    else: learn = Learner(dls, model, loss_func=Loss(model.receptive_field, model.c_channels, reduction='mean'),
+                          path=tempfile.mkdtemp())
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, lr_max=1e-4)
     epoch_s = time.perf_counter() - t0
@@ -89,7 +108,7 @@ def main():
         out['compiled']['speedup_vs_eager'] = round(tr['forward_backward_ms']/out['compiled']['forward_backward_ms'], 2)
     out['load_average_at_end'] = [round(v, 2) for v in os.getloadavg()]
     (HERE/'results').mkdir(exist_ok=True)
-    (HERE/'results'/'throughput_profile.json').write_text(json.dumps(out, indent=1) + '\n')
+    (HERE/'results'/f"throughput_profile{'_after' if args.after else ''}.json").write_text(json.dumps(out, indent=1) + '\n')
     print(json.dumps(out, indent=1))
 
 if __name__ == '__main__': main()
