@@ -52,6 +52,7 @@ class EpochTimer(Callback):
 Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
 dls = load_data(dict(path=data, model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2, bs=rank_batch_size(256),
                      N_save=6000, T_save=400, device='cpu'))
+if config == 'prepare': sys.exit(0)  # the data cache is written
 torch.manual_seed(seed)
 model = VAEWaveNet(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
                    c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
@@ -87,10 +88,9 @@ def main():
     configs = ['before', 'fp32', 'bf16', 'ddp2'] + (['fp32+compile'] if args.compile else [])
     if args.configs: configs = args.configs
     data = tempfile.mkdtemp()
-    from spivae.data import load_data  # write the data cache once, before any run (two processes would race on it)
-    load_data(dict(path=data, model='fbm', N=266, T=400, D=np.linspace(2e-5, 2e-2, 5), alpha=np.linspace(0.2, 1.8, 9),
-                   seed=0, valid_pct=0.2, bs=256, N_save=6000, T_save=400, device='cpu'))
     script = Path(data)/'worker.py'; script.write_text(WORKER)
+    # write the data cache once, before any run: the two processes of a ddp run would race on it
+    subprocess.run([sys.executable, str(script), 'prepare', '0', data], check=True, capture_output=True)
     runs, t_all = [], time.perf_counter()
     for s in args.seeds:
         for c in (configs if s % 2 == 0 else configs[::-1]):  # alternate the order between seeds

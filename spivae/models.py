@@ -290,13 +290,17 @@ class VAEWaveNet(Module):
         "Factor of the summed skip outputs: √(1/number of blocks) with `res_scale`, else 1"
         return (1/len(self.res_stack))**0.5 if self.res_scale else 1.
 
+    def _next_stream(self, h:Tensor, r:Tensor)->Tensor:
+        "Input of the next block from a block's input `h` and its residual output `r` (right-aligned)"
+        return (h[..., h.shape[-1]-r.shape[-1]:] + r) * SQRT_HALF if self.res_scale else r
+
     def wavenet(self, x:Tensor, c:Tensor=None, g:Tensor=None)->Tensor:
         "Output distribution parameters `(B, 3*num_mixtures, T')` of the WaveNet alone, for checked inputs"
         h = self.causal(self.init_conv(x))
         skips = 0
         for block in self.res_stack:
             r, s = block(h, c, g)
-            h = (h[..., h.shape[-1]-r.shape[-1]:] + r) * SQRT_HALF if self.res_scale else r
+            h = self._next_stream(h, r)
             skips = s + (skips[..., skips.shape[-1]-s.shape[-1]:] if torch.is_tensor(skips) else 0)
         return self.out_conv(skips * self.skip_scale)
 
@@ -447,8 +451,7 @@ def _prime(self:VAEWaveNet, cache:WaveNetCache, c:Tensor, g:Tensor):
     for blk, ring in zip(self.res_stack, cache.rings):
         pos = torch.arange(RF - ring.shape[0] + 1, RF, device=x.device)   # the positions the first step reads
         ring[pos % ring.shape[0]] = h[..., pos].permute(2, 1, 0)
-        r, _ = blk.body(_padded(blk.dilated, h), h, c, g)
-        h = (h + r) * SQRT_HALF if self.res_scale else r
+        h = self._next_stream(h, blk.body(_padded(blk.dilated, h), h, c, g)[0])
 
 # %% ../nbs/01_models.ipynb #4254b563
 @patch

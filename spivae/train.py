@@ -122,14 +122,15 @@ def save_model(fpath:str|Path, # where to write, e.g. 'runs/spivae_fbm.safetenso
                opt=None, # a fastai `Optimizer` whose state to store too (to resume training exactly)
               )->Path:
     "Save the weights of `model` with the arguments that rebuild it, atomically, in a safe format"
-    if hasattr(model, 'res_scale'):  # no weights show it: the arguments must say it
-        if bool(model_args.get('res_scale', model.res_scale)) != model.res_scale:
-            raise ValueError(f"model_args say res_scale={model_args['res_scale']} but the model has res_scale={model.res_scale}")
-        if model.res_scale: model_args = {**model_args, 'res_scale': True}  # the default, False, goes unsaid
+    if getattr(model, 'res_scale', False) and 'res_scale' not in model_args:  # no weight shows it: record it
+        model_args = {**model_args, 'res_scale': True}
     meta = dict(format=CHECKPOINT_FORMAT, spivae_version=spivae.__version__, model_class=type(model).__name__,
                 model_args=json.dumps(_jsonable(model_args, 'model_args')), ds_args=json.dumps(_jsonable(ds_args or {}, 'ds_args')),
                 train_state=json.dumps(_jsonable(train_state or {}, 'train_state')))
-    _check_fits(_build(type(model), model_args), model.state_dict(), 'model_args do not build the architecture of the model')
+    built = _build(type(model), model_args)
+    _check_fits(built, model.state_dict(), 'model_args do not build the architecture of the model')
+    if getattr(built, 'res_scale', None) != getattr(model, 'res_scale', None):  # what the weights cannot show
+        raise ValueError(f"model_args say res_scale={built.res_scale} but the model has res_scale={model.res_scale}")
     tensors = {k: v.detach().cpu().contiguous() for k,v in model.state_dict().items()}
     if opt is not None:
         opt_tensors, meta['optimizer'] = _opt_entries(opt)
