@@ -96,12 +96,12 @@ PAPER_STEPS = dict(fbm=(476*210*4//5)//256*144, sbm=(476*210*4//5)//256*49)  # d
 RHO_TARGET, ALPHA_SPAN_TARGET = 0.9, (0.2, 2.0)
 SAFETY, FIXED_EVAL_S, PROBE_BATCHES = 0.95, 20., 16
 
-def model_args_for(T, out_relu=True):
+def model_args_for(T):
     "The seed's model: z_dim 6, receptive field 32, with the reference code's residual factors (`res_scale=True`)"
     return dict(o_dim=T-1, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
                 beta=0, in_channels=1, res_channels=16, skip_channels=16, c_channels=6, g_channels=0, res_kernel_size=3,
                 layer_size=4, stack_size=1, out_distribution='normal', num_mixtures=1, use_pad=False, model_name='SPIVAE',
-                res_scale=True, out_relu=out_relu)
+                res_scale=True)
 
 class EpochTimer(Callback):
     "Wall-clock seconds from the start of the fit to the end of every epoch"
@@ -227,8 +227,6 @@ def main():
     p.add_argument('--sweep-values', type=int, default=21)
     p.add_argument('--sweep-samples', type=int, default=200)
     p.add_argument('--sweep-lim', type=float, default=3.)
-    p.add_argument('--out-relu', action=argparse.BooleanOptionalAction, default=True,
-                   help="the seed's ReLU on the conditioning c (--no-out-relu: c linear, `out_relu=False`)")
     p.add_argument('--kl-threshold', type=float, default=KL_THRESHOLD, help='survival threshold of the readout KL (nats)')
     p.add_argument('--gen-T', type=int, default=200, help='displacements per generated trajectory')
     p.add_argument('--seed', type=int, default=0, help='training data, split and model; the test set uses seed + 1')
@@ -269,7 +267,7 @@ def main():
     print(f"data: {n_train} training, {n_valid} validation, {len(test_ds)} test trajectories ({t_data:.1f} s)", flush=True)
 
     # plan the epochs from a timed probe
-    model_args = model_args_for(T, args.out_relu)
+    model_args = model_args_for(T)
     t0 = time.perf_counter()
     epoch_s, probe_model = probe_epoch_seconds(dls, model_args, bs)
     gen_us = probe_generation_us(probe_model)

@@ -87,11 +87,10 @@ class VAEConv1d(Module):
                  z_dim:int=6, # number of latent neurons
                  beta:float=0.0, # weight of the KLD loss
                  avg_size:int=24, # output size of the pooling layers
-                 out_relu:bool=True, # a ReLU on the output c, as in the seed; False leaves c linear (see below)
                  **kwargs):
         if not nf: raise ValueError("nf must list at least one convolution's number of filters")
         self.nf, self.o_dim, self.nc_in, self.nc_out, self.z_dim, self.beta = list(nf), o_dim, nc_in, nc_out, z_dim, beta
-        self.avg_size, self.kernel_size, self.out_relu = avg_size, 3, out_relu
+        self.avg_size, self.kernel_size = avg_size, 3
         self.min_len = len(nf)*(self.kernel_size-1) + 1
         if o_dim < self.min_len: raise ValueError(f"o_dim={o_dim} is too short for {len(nf)} convolutions: at least {self.min_len}")
         flat = 2*avg_size*nf[-1]
@@ -105,8 +104,8 @@ class VAEConv1d(Module):
         dec = [l for i,o in zip(sizes[:-1], sizes[1:]) for l in (nn.Linear(i, o), nn.ReLU(inplace=True))]
         self.decoder = nn.Sequential(*dec, View((nf[-1], 2*avg_size)))
         chans = list(nf)[::-1] + [nc_out]
-        convt = [l for i,o in zip(chans[:-1], chans[1:]) for l in (nn.ConvTranspose1d(i, o, self.kernel_size), nn.ReLU(inplace=True))]
-        self.convt = nn.Sequential(*(convt if out_relu else convt[:-1]))
+        self.convt = nn.Sequential(*[l for i,o in zip(chans[:-1], chans[1:])
+                                     for l in (nn.ConvTranspose1d(i, o, self.kernel_size), nn.ReLU(inplace=True))])
 
     def encode(self, x:Tensor # (B, nc_in, T) input
               )->tuple: # μ and log σ², each (B, z_dim)
