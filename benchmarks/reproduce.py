@@ -541,9 +541,9 @@ def markdown(r):
          f"{st['n_train']} training / {st['n_valid']} validation {proc.upper()} trajectories (T = {st['T']}, {st['per_pair']} per "
          f"(α, D) on {len(st['train_alpha'])} α × {len(st['train_D'])} D), batch {st['bs']}, lr_max {st['lr_max']}, one lr cycle per "
          f"stage. Test set: {st['n_test']} trajectories ({st['test_per_pair']} per pair) on {len(st['test_alpha'])} α in "
-         f"[{min(st['test_alpha'])}, {max(st['test_alpha'])}] × {len(st['test_D'])} D in [{min(st['test_D']):.2g}, {max(st['test_D']):.2g}], "
-         f"another seed.",
-         f"Schedule (epochs, β): {st['schedule']} = {st['n_epoch']} epochs, the paper's {st['paper_schedule']} scaled to the "
+         f"[{min(st['test_alpha'])}, {max(st['test_alpha'])}] × {len(st['test_D'])} D in [{min(st['test_D']):.2g}, {max(st['test_D']):.2g}]. "
+         f"Seed {st['seed']} for the training data, split and model, {st['seed'] + 1} for the test set (`--seed`).",
+         f"Schedule (epochs, β): {[tuple(x) for x in st['schedule']]} = {st['n_epoch']} epochs, the paper's {[tuple(x) for x in st['paper_schedule']]} scaled to the "
          f"budget ({pl['epoch_estimate_s']} s/epoch estimated by the probe, {sec['fit_per_epoch']} s/epoch measured).", '',
          '## Against the paper', '', '| quantity | paper | this run | met |', '|---|---|---|---|']
     for t in r['targets']:
