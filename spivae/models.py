@@ -479,9 +479,7 @@ def _generate_steps(self:VAEWaveNet,
         for l in range(L):
             z = torch.addmm(cond[2*R*l:2*R*(l+1)], w.dilated[l], cache.push(l, RF + s, h))
             torch.mul(z[:R], torch.sigmoid(z[R:]), out=gates[l])
-            if l < L - 1:  # the block's residual output h + W·gate, with res_scale added to h again and scaled by √½
-                h = torch.addmm(w.res_bias[l], w.res[l], gates[l]).add_(h, alpha=2 if self.res_scale else 1)
-                if self.res_scale: h.mul_(SQRT_HALF)
+            if l < L - 1: h = self._next_stream(h, torch.addmm(w.res_bias[l], w.res[l], gates[l]).add_(h))  # r = h + W·gate
         y = torch.addmm(w.skip_bias, w.skip, gates.view(L*R, B)).relu_()
         y = torch.addmm(w.out[0][1], w.out[0][0], y).relu_()
         y = torch.addmm(w.out[1][1], w.out[1][0], y)                                    # (3*num_mixtures, B)
