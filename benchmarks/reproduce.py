@@ -50,8 +50,10 @@ Evaluation, after training.
   and D flat), the other neurons at their mean μ over the validation set: a "prior" sweep of `--sweep-values`
   values in [−`--sweep-lim`, `--sweep-lim`] and a "data" sweep over the 0.5-99.5 % quantiles of the neuron's μ on
   the validation set; `--sweep-samples` trajectories of `--gen-T` displacements per value (`VAEWaveNet.generate`).
-  Per value: the TA-MSD fit (`fit_tamsd`, first 10 % of lags) of each trajectory (mean α, geometric-mean D) and the
-  fit of the ensemble MSD (`ensemble_msd` + `fit_msd`, same lags). Monotonicity: Spearman ρ of the fitted α (and
+  Per value: the TA-MSD fit (`fit_tamsd`, first 10 % of lags) of each trajectory (mean α, geometric-mean D), the fit
+  of the trajectories' mean TA-MSD (`fit_tamsd(..., ensemble=True)`: averaging before the logarithm removes the low
+  bias of the per-trajectory fits near α = 2, see the calibration) and the fit of the ensemble MSD (`ensemble_msd` +
+  `fit_msd`, same lags). Monotonicity: Spearman ρ of the fitted α (and
   log D) with the swept value, and whether it is strictly monotonic; range: min and max over the values. The TA-MSD
   of SBM is linear in the lag whatever α (weak ergodicity breaking), so for SBM the ensemble fit is the one that
   measures α. Calibration: the same fits of the real test trajectories cut to `--gen-T` displacements, per true α.
@@ -167,15 +169,17 @@ def strictly_monotonic(y):
     return bool(np.isfinite(d).all() and ((d > 0).all() or (d < 0).all()))
 
 def fits_of(disp, lags):
-    "TA-MSD fits of each trajectory (mean α, geometric-mean D, std α) and the ensemble-MSD fit of displacements (n, L)"
+    "TA-MSD fits of each trajectory (mean α, geometric-mean D, std α), the fit of their mean TA-MSD and the ensemble-MSD fit"
     disp = np.asarray(disp, dtype=float)
     ok = np.isfinite(disp).all(1) & (disp.std(1) > 0)
-    out = dict(n_ok=int(ok.sum()), alpha_ta=np.nan, alpha_ta_std=np.nan, D_ta=np.nan, alpha_ea=np.nan, D_ea=np.nan)
+    out = dict(n_ok=int(ok.sum()), alpha_ta=np.nan, alpha_ta_std=np.nan, D_ta=np.nan, alpha_tam=np.nan, D_tam=np.nan,
+               alpha_ea=np.nan, D_ea=np.nan)
     if ok.sum() < 2: return out
     x = positions(disp[ok])
     a, D = fit_tamsd(x, lags)
     good = np.isfinite(a) & np.isfinite(D) & (D > 0)
     out.update(alpha_ta=a[good].mean(), alpha_ta_std=a[good].std(), D_ta=np.exp(np.log(D[good]).mean()))
+    out['alpha_tam'], out['D_tam'] = fit_tamsd(x, lags, ensemble=True)
     out['alpha_ea'], out['D_ea'] = fit_msd(lags, ensemble_msd(x, lags))
     return out
 
@@ -190,7 +194,7 @@ def sweep(model, neuron, base, start, stop, num_values, samples, gen_T, seed):
     values = z[:, neuron]
     res = dict(neuron=int(neuron), start=num(start), stop=num(stop), values=nums(values),
                **{k: nums([p[k] for p in per]) for k in per[0]})
-    for key in ('alpha_ta', 'alpha_ea'):
+    for key in ('alpha_ta', 'alpha_tam', 'alpha_ea'):
         y = np.array([p[key] for p in per], dtype=float)
         f = np.isfinite(y)
         res[f'rho_{key}'] = num(spearman(values[f], y[f]) if f.sum() > 2 else np.nan, 4)
@@ -211,7 +215,7 @@ def calibration(ds, gen_T):
     rows = []
     for a in np.unique(ds.alpha):
         f = fits_of(disp[ds.alpha == a], lags)
-        rows.append(dict(alpha=num(a), alpha_ta=num(f['alpha_ta'], 4), alpha_ea=num(f['alpha_ea'], 4)))
+        rows.append(dict(alpha=num(a), **{k: num(f[k], 4) for k in ('alpha_ta', 'alpha_tam', 'alpha_ea')}))
     return rows
 
 def main():
@@ -517,6 +521,10 @@ def reading(r):
                      f"{fa(s['range_' + key][0])} to {fa(s['range_' + key][1])}, Spearman with the swept value {fa(s['rho_' + key])}, "
                      f"{'strictly monotonic' if s['monotonic_' + key] else 'not strictly monotonic'}. The same fit of real "
                      f"test trajectories of the same length gives " + ', '.join(f"{fa(cal[e][key])} at α = {e:g}" for e in ends) + '.')
+        if proc == 'fbm' and 'range_alpha_tam' in s:
+            lines.append(f"The fit of the mean TA-MSD of the same generated trajectories: α {fa(s['range_alpha_tam'][0])} to "
+                         f"{fa(s['range_alpha_tam'][1])}; on the real test trajectories it gives "
+                         + ', '.join(f"{fa(cal[e]['alpha_tam'])} at α = {e:g}" for e in ends) + '.')
     s = _sweep_of(r, d) if d is not None else None
     if s is not None and s['range_D_ta'][0] is not None:
         lines.append(f"Generation along neuron {d}: TA-MSD D {s['range_D_ta'][0]:.2e} to {s['range_D_ta'][1]:.2e} (training D "
@@ -558,6 +566,8 @@ def markdown(r):
         L.append(f"| {s['stage']} | {s['beta']:g} | {s['end_epoch']} | {fa(s['valid_loss'])} | {fa(s['nll'])} | {fa(s['kld'])} | "
                  f"{', '.join(f'{v:.3g}' for v in s['neuron_kl'])} | {s['surviving']} | {s['seconds']} |")
     rv, te = r['readout_valid'], r['test']
+    tam = 'alpha_tam' in r['calibration'][0]
+    fit_keys = ('alpha_ta', 'alpha_tam', 'alpha_ea') if tam else ('alpha_ta', 'alpha_ea')
     extra = proc == 'sbm'
     L += ['', '## Readout', '', 'KL, Var(μ), mean log σ² and survival on the validation set; KL and Spearman ρ on the test set '
           f"(whole grid / inside the training box, {te['n_in_box']} trajectories).", '',
@@ -573,20 +583,21 @@ def markdown(r):
           f"trajectories of {st['gen_T']} displacements per value, the other neurons at their validation mean. Fits on lags "
           f"{st['fit_lags'][0]}..{st['fit_lags'][-1]}. α: min–max over the values, "
           "ρ: Spearman with the swept value, mono: strictly monotonic.", '',
-          '| neuron | role | sweep | TA-MSD α | ρ, mono | ens. MSD α | ρ, mono | TA-MSD D | ρ(log D), mono |', '|---|---|---|---|---|---|---|---|---|']
+          '| neuron | role | sweep | TA-MSD α | ρ, mono |' + (' mean TA-MSD α | ρ, mono |' if tam else '')
+          + ' ens. MSD α | ρ, mono | TA-MSD D | ρ(log D), mono |', '|---|---|---|' + '---|---|'*(3 + tam)]
     rng = lambda v, fmt: '–' if v[0] is None else f"{v[0]:{fmt}} – {v[1]:{fmt}}"
+    fit = lambda s, k: f"{rng(s['range_' + k], '.3f')} | {fa(s['rho_' + k])}, {'yes' if s['monotonic_' + k] else 'no'} | "
     for s in r['sweeps']:
         L.append(f"| {s['neuron'] if s['survives'] else '*%d*' % s['neuron']} | {', '.join(s['roles']) or '–'} | {s['kind']} [{s['start']:.3g}, {s['stop']:.3g}] | "
-                 f"{rng(s['range_alpha_ta'], '.3f')} | {fa(s['rho_alpha_ta'])}, {'yes' if s['monotonic_alpha_ta'] else 'no'} | "
-                 f"{rng(s['range_alpha_ea'], '.3f')} | {fa(s['rho_alpha_ea'])}, {'yes' if s['monotonic_alpha_ea'] else 'no'} | "
+                 + ''.join(fit(s, k) for k in fit_keys) +
                  f"{rng(s['range_D_ta'], '.2e')} | {fa(s['rho_logD_ta'])}, {'yes' if s['monotonic_D_ta'] else 'no'} |")
     cal = r['calibration']
     pick = sorted({cal[0]['alpha'], cal[-1]['alpha']} | {c['alpha'] for c in cal if c['alpha'] in (0.2, 0.6, 1.0, 1.4, 1.8)})
     L += ['', f"Calibration: the same fits of real test trajectories cut to {st['gen_T']} displacements (each scaled to D = 1/2, "
           "all D pooled):", '',
           '| true α | ' + ' | '.join(f'{a:g}' for a in pick) + ' |', '|---|' + '---|'*len(pick),
-          '| TA-MSD α | ' + ' | '.join(fa(c['alpha_ta']) for c in cal if c['alpha'] in pick) + ' |',
-          '| ens. MSD α | ' + ' | '.join(fa(c['alpha_ea']) for c in cal if c['alpha'] in pick) + ' |', '']
+          *[f"| {name} α | " + ' | '.join(fa(c[k]) for c in cal if c['alpha'] in pick) + ' |'
+            for k, name in zip(fit_keys, ('TA-MSD', 'mean TA-MSD', 'ens. MSD') if tam else ('TA-MSD', 'ens. MSD'))], '']
     L += ['Figures: ' + ', '.join(f'`{n}`' for n in r['figures']) + '.', '', '## Reading (generated from the numbers)', '']
     L += [f"- {line}" for line in reading(r)]
     L += ['', f"Time: data {sec['data']} s, probe {sec['probe']} s, training {sec['fit']} s, evaluation {sec['evaluation']} s, total "
