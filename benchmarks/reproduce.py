@@ -53,10 +53,10 @@ Evaluation, after training.
   Per value: the TA-MSD fit (`fit_tamsd`, first 10 % of lags) of each trajectory (mean α, geometric-mean D), the fit
   of the trajectories' mean TA-MSD (`fit_tamsd(..., ensemble=True)`: averaging before the logarithm removes the low
   bias of the per-trajectory fits near α = 2, see the calibration) and the fit of the ensemble MSD (`ensemble_msd` +
-  `fit_msd`, same lags). Monotonicity: Spearman ρ of the fitted α (and
-  log D) with the swept value, and whether it is strictly monotonic; range: min and max over the values. The TA-MSD
-  of SBM is linear in the lag whatever α (weak ergodicity breaking), so for SBM the ensemble fit is the one that
-  measures α. Calibration: the same fits of the real test trajectories cut to `--gen-T` displacements, per true α.
+  `fit_msd`, same lags). Monotonicity: Spearman ρ of the fitted α (and log D) with the swept value, and whether it
+  is strictly monotonic; range: min and max over the values. The TA-MSD of SBM is linear in the lag whatever α
+  (weak ergodicity breaking), so for SBM the ensemble fit is the one that measures α. Calibration: the same fits
+  of the real test trajectories cut to `--gen-T` displacements, per true α.
 - Figures (dpi 80): μ of the survivors on the test grid against α and D (`plot_latents`), the survivors' sweeps, and
   the per-neuron KL over training (from `KLDsCallback`, averaged per epoch) with the readout KL at each stage end.
 
@@ -96,6 +96,7 @@ PAPER_END = dict(fbm=dict(epochs=144, valid_loss=-2.340, nll=-2.359, kld=4.79),
                  sbm=dict(epochs=49, valid_loss=-2.302, nll=-2.326, kld=4.82))
 PAPER_STEPS = dict(fbm=(476*210*4//5)//256*144, sbm=(476*210*4//5)//256*49)  # drop_last batches of 256 × epochs
 RHO_TARGET, ALPHA_SPAN_TARGET = 0.9, (0.2, 2.0)
+ALPHA_FITS = dict(alpha_ta='TA-MSD', alpha_tam='mean TA-MSD', alpha_ea='ens. MSD')  # per trajectory, of the mean, ensemble
 SAFETY, FIXED_EVAL_S, PROBE_BATCHES = 0.95, 20., 16
 
 def model_args_for(T):
@@ -194,7 +195,7 @@ def sweep(model, neuron, base, start, stop, num_values, samples, gen_T, seed):
     values = z[:, neuron]
     res = dict(neuron=int(neuron), start=num(start), stop=num(stop), values=nums(values),
                **{k: nums([p[k] for p in per]) for k in per[0]})
-    for key in ('alpha_ta', 'alpha_tam', 'alpha_ea'):
+    for key in ALPHA_FITS:
         y = np.array([p[key] for p in per], dtype=float)
         f = np.isfinite(y)
         res[f'rho_{key}'] = num(spearman(values[f], y[f]) if f.sum() > 2 else np.nan, 4)
@@ -215,7 +216,7 @@ def calibration(ds, gen_T):
     rows = []
     for a in np.unique(ds.alpha):
         f = fits_of(disp[ds.alpha == a], lags)
-        rows.append(dict(alpha=num(a), **{k: num(f[k], 4) for k in ('alpha_ta', 'alpha_tam', 'alpha_ea')}))
+        rows.append(dict(alpha=num(a), **{k: num(f[k], 4) for k in ALPHA_FITS}))
     return rows
 
 def main():
@@ -566,8 +567,8 @@ def markdown(r):
         L.append(f"| {s['stage']} | {s['beta']:g} | {s['end_epoch']} | {fa(s['valid_loss'])} | {fa(s['nll'])} | {fa(s['kld'])} | "
                  f"{', '.join(f'{v:.3g}' for v in s['neuron_kl'])} | {s['surviving']} | {s['seconds']} |")
     rv, te = r['readout_valid'], r['test']
-    tam = 'alpha_tam' in r['calibration'][0]
-    fit_keys = ('alpha_ta', 'alpha_tam', 'alpha_ea') if tam else ('alpha_ta', 'alpha_ea')
+    fit_keys = [k for k in ALPHA_FITS if k in r['calibration'][0]]  # reports written before the mean TA-MSD fit lack it
+    tam = 'alpha_tam' in fit_keys
     extra = proc == 'sbm'
     L += ['', '## Readout', '', 'KL, Var(μ), mean log σ² and survival on the validation set; KL and Spearman ρ on the test set '
           f"(whole grid / inside the training box, {te['n_in_box']} trajectories).", '',
@@ -596,8 +597,7 @@ def markdown(r):
     L += ['', f"Calibration: the same fits of real test trajectories cut to {st['gen_T']} displacements (each scaled to D = 1/2, "
           "all D pooled):", '',
           '| true α | ' + ' | '.join(f'{a:g}' for a in pick) + ' |', '|---|' + '---|'*len(pick),
-          *[f"| {name} α | " + ' | '.join(fa(c[k]) for c in cal if c['alpha'] in pick) + ' |'
-            for k, name in zip(fit_keys, ('TA-MSD', 'mean TA-MSD', 'ens. MSD') if tam else ('TA-MSD', 'ens. MSD'))], '']
+          *[f"| {ALPHA_FITS[k]} α | " + ' | '.join(fa(c[k]) for c in cal if c['alpha'] in pick) + ' |' for k in fit_keys], '']
     L += ['Figures: ' + ', '.join(f'`{n}`' for n in r['figures']) + '.', '', '## Reading (generated from the numbers)', '']
     L += [f"- {line}" for line in reading(r)]
     L += ['', f"Time: data {sec['data']} s, probe {sec['probe']} s, training {sec['fit']} s, evaluation {sec['evaluation']} s, total "
