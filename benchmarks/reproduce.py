@@ -75,6 +75,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 from fastai.basics import Callback, DataLoaders
+from fastai.callback.training import GradientClip
 from fastai.torch_core import set_seed
 from spivae.data import load_data, fbm_dataset, sbm_dataset, TrajDL
 from spivae.models import VAEWaveNet
@@ -227,6 +228,8 @@ def main():
     p.add_argument('--per-pair', type=int, default=150, help='training trajectories per (α, D) pair')
     p.add_argument('--bs', type=int, default=64)
     p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--grad-clip', type=float, default=None,
+                   help="clip every step's gradient to this norm (fastai's GradientClip); default: no clipping")
     p.add_argument('--max-epochs', type=int, default=None, help='cap on the planned epochs')
     p.add_argument('--test-per-pair', type=int, default=None, help='test trajectories per pair (default: FBM 4, SBM 16)')
     p.add_argument('--sweep-values', type=int, default=21)
@@ -301,7 +304,8 @@ def main():
     timer = EpochTimer()
     learn = spivae_learner(dls, model, path=ckpt,
                            cbs=[StagedCheckpoint(ckpt, model_args, ds_args, prefix=tag, kl_threshold=args.kl_threshold),
-                                KLDsCallback(model.c_channels), timer])
+                                KLDsCallback(model.c_channels), timer]
+                               + ([GradientClip(args.grad_clip)] if args.grad_clip else []))
     t0 = time.perf_counter()
     learn.fit_beta_schedule(StagedBeta(schedule), lr_max=args.lr, restart_lr=True)
     t_fit = time.perf_counter() - t0
@@ -369,7 +373,7 @@ def main():
     t_eval = time.perf_counter() - t_eval0
 
     res = dict(process=proc, quick=args.quick, paper_grids=paper_grids,
-               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, seed=args.seed, valid_pct=0.2,
+               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, grad_clip=args.grad_clip, seed=args.seed, valid_pct=0.2,
                              train_alpha=nums(train_alpha), train_D=nums(train_D), test_alpha=nums(test_alpha),
                              test_D=nums(test_D), test_per_pair=test_per_pair, n_train=n_train, n_valid=n_valid,
                              n_test=len(test_ds), paper_schedule=PAPER_SCHEDULE[proc], schedule=schedule, n_epoch=n_epoch,
@@ -546,10 +550,11 @@ def reading(r):
 def markdown(r):
     proc, st, pl, sec, m = r['process'], r['settings'], r['plan'], r['seconds'], r['machine']
     fa = lambda v: '–' if v is None else f'{v:.3f}'
+    clip = '' if st.get('grad_clip') is None else f", gradient norm clipped to {st['grad_clip']:g} (`--grad-clip`)"
     L = [f"# Reproduction benchmark, {proc.upper()} (`benchmarks/reproduce.py --process {proc}`)" + (' — QUICK CHECK' if r['quick'] else ''), '',
          f"{st['n_train']} training / {st['n_valid']} validation {proc.upper()} trajectories (T = {st['T']}, {st['per_pair']} per "
          f"(α, D) on {len(st['train_alpha'])} α × {len(st['train_D'])} D), batch {st['bs']}, lr_max {st['lr_max']}, one lr cycle per "
-         f"stage. Test set: {st['n_test']} trajectories ({st['test_per_pair']} per pair) on {len(st['test_alpha'])} α in "
+         f"stage{clip}. Test set: {st['n_test']} trajectories ({st['test_per_pair']} per pair) on {len(st['test_alpha'])} α in "
          f"[{min(st['test_alpha'])}, {max(st['test_alpha'])}] × {len(st['test_D'])} D in [{min(st['test_D']):.2g}, {max(st['test_D']):.2g}]. "
          f"Seed {st['seed']} for the training data, split and model, {st['seed'] + 1} for the test set (`--seed`).",
          f"Schedule (epochs, β): {[tuple(x) for x in st['schedule']]} = {st['n_epoch']} epochs, the paper's {[tuple(x) for x in st['paper_schedule']]} scaled to the "
