@@ -231,6 +231,8 @@ def main():
     p.add_argument('--grad-clip', type=float, default=None,
                    help="clip every step's gradient to this norm (fastai's GradientClip); default: no clipping")
     p.add_argument('--max-epochs', type=int, default=None, help='cap on the planned epochs')
+    p.add_argument('--epochs', type=int, default=None,
+                   help="train exactly this many epochs instead of those the budget fits (to repeat another run's schedule)")
     p.add_argument('--test-per-pair', type=int, default=None, help='test trajectories per pair (default: FBM 4, SBM 16)')
     p.add_argument('--sweep-values', type=int, default=21)
     p.add_argument('--sweep-samples', type=int, default=200)
@@ -289,12 +291,13 @@ def main():
     train_budget = SAFETY*(args.minutes*60 - elapsed - eval_s)
     planned = max(int(train_budget//epoch_s), len(PAPER_SCHEDULE[proc]))
     if max_epochs: planned = min(planned, max(max_epochs, len(PAPER_SCHEDULE[proc])))
+    if args.epochs: planned = max(args.epochs, len(PAPER_SCHEDULE[proc]))
     schedule = scale_schedule(PAPER_SCHEDULE[proc], planned)
     n_epoch = sum(n for n, _ in schedule)
     plan = dict(budget_s=round(args.minutes*60, 1), elapsed_before_fit_s=round(elapsed, 1), probe_s=round(t_probe, 1),
                 epoch_estimate_s=round(epoch_s, 2), generation_us_per_traj_step=round(gen_us, 3),
                 eval_estimate_s=round(eval_s, 1), safety=SAFETY, train_budget_s=round(train_budget, 1),
-                max_epochs=max_epochs, planned_epochs=n_epoch, too_short=bool(train_budget < epoch_s*len(schedule)))
+                max_epochs=max_epochs, epochs=args.epochs, planned_epochs=n_epoch, too_short=bool(train_budget < epoch_s*len(schedule)))
     print(f"plan: {epoch_s:.1f} s/epoch estimated, {train_budget:.0f} s for training -> {n_epoch} epochs, schedule {schedule}",
           flush=True)
 
