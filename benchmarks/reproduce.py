@@ -83,7 +83,7 @@ from spivae.train import spivae_learner, read_train_state, load_checkpoint, late
 from spivae.callbacks import StagedBeta, StagedCheckpoint, KLDsCallback, FBM_SCHEDULE, SBM_SCHEDULE
 from spivae.readout import minimal_representation, latent_readout, spearman, KL_THRESHOLD
 from spivae.generate import latent_sweep
-from spivae.analysis import positions, fit_tamsd, ensemble_msd, fit_msd, default_lags
+from spivae.analysis import positions, tamsd, ensemble_msd, fit_msd, default_lags
 
 HERE = Path(__file__).parent
 T = 400
@@ -178,10 +178,11 @@ def fits_of(disp, lags):
                alpha_ea=np.nan, D_ea=np.nan)
     if ok.sum() < 2: return out
     x = positions(disp[ok])
-    a, D = fit_tamsd(x, lags)
+    m = tamsd(x, lags)  # once, for both fits
+    a, D = fit_msd(lags, m)
     good = np.isfinite(a) & np.isfinite(D) & (D > 0)
     out.update(alpha_ta=a[good].mean(), alpha_ta_std=a[good].std(), D_ta=np.exp(np.log(D[good]).mean()))
-    out['alpha_tam'], out['D_tam'] = fit_tamsd(x, lags, ensemble=True)
+    out['alpha_tam'], out['D_tam'] = fit_msd(lags, m.mean(0))  # as fit_tamsd(x, lags, ensemble=True)
     out['alpha_ea'], out['D_ea'] = fit_msd(lags, ensemble_msd(x, lags))
     return out
 
@@ -297,7 +298,7 @@ def main():
     plan = dict(budget_s=round(args.minutes*60, 1), elapsed_before_fit_s=round(elapsed, 1), probe_s=round(t_probe, 1),
                 epoch_estimate_s=round(epoch_s, 2), generation_us_per_traj_step=round(gen_us, 3),
                 eval_estimate_s=round(eval_s, 1), safety=SAFETY, train_budget_s=round(train_budget, 1),
-                max_epochs=max_epochs, epochs=args.epochs, planned_epochs=n_epoch, too_short=bool(train_budget < epoch_s*len(schedule)))
+                max_epochs=max_epochs, epochs=args.epochs, planned_epochs=n_epoch, too_short=bool(not args.epochs and train_budget < epoch_s*len(schedule)))  # --epochs: the user's choice
     print(f"plan: {epoch_s:.1f} s/epoch estimated, {train_budget:.0f} s for training -> {n_epoch} epochs, schedule {schedule}",
           flush=True)
 
