@@ -38,7 +38,8 @@ Evaluation, after training.
 - Validation loss, reconstruction NLL and total KL of the last epoch (the recorder), against the ideal NLL of a model
   that knows α and D exactly on the training grid (REFERENCE.md: FBM −2.362, SBM −2.342 per step, "mean"
   reduction; comparable because the validation set is on the training grid) and the paper's end-of-schedule values.
-- Per stage (from `StagedCheckpoint`): β, end epoch, validation loss, NLL, KL, readout KL per neuron, survivors.
+- Per stage (from `StagedCheckpoint`): β, end epoch, validation loss, NLL, KL, readout KL per neuron, survivors, and
+  how much of α and of log D (SBM: D₀) the latent means of the validation set hold (`latent_r2`, quadratic).
 - Readout (`minimal_representation`) on the validation set: per-neuron KL, Var(μ), mean log σ²; survivors are the
   neurons with KL > `KL_THRESHOLD` there (the training distribution, as `StagedCheckpoint` counts them).
 - On the test set: μ of every neuron (`latent_means`), per-neuron KL, Spearman ρ of μ with α and with log D (SBM also
@@ -81,7 +82,7 @@ from spivae.data import load_data, fbm_dataset, sbm_dataset, TrajDL
 from spivae.models import VAEWaveNet
 from spivae.train import spivae_learner, read_train_state, load_checkpoint, latent_means, plot_latents
 from spivae.callbacks import StagedBeta, StagedCheckpoint, KLDsCallback, FBM_SCHEDULE, SBM_SCHEDULE
-from spivae.readout import minimal_representation, latent_readout, spearman, KL_THRESHOLD
+from spivae.readout import minimal_representation, latent_readout, latent_r2, spearman, KL_THRESHOLD
 from spivae.generate import latent_sweep
 from spivae.analysis import positions, tamsd, ensemble_msd, fit_msd, default_lags
 
@@ -324,11 +325,12 @@ def main():
     for i in range(len(schedule)):
         f = ckpt/f'{tag}_stage{i}.safetensors'
         st = read_train_state(f)
-        ro = minimal_representation(load_checkpoint(f)[0], dls.valid, args.kl_threshold)
+        mu_s, lv_s, a_s, D_s = latent_means(load_checkpoint(f)[0], dls.valid)
+        ro = latent_readout(mu_s, lv_s, a_s, D_s, args.kl_threshold)
         e = st['epoch']
         stages.append(dict(stage=i, beta=st['beta'], end_epoch=e, valid_loss=num(st['metrics']['valid_loss']),
                            nll=num(st['metrics']['nll']), kld=num(st['metrics']['kld'], 4), neuron_kl=nums(ro.kl, 3),
-                           surviving=int(ro.survives.sum()),
+                           surviving=int(ro.survives.sum()), r2_alpha=stage_r2(mu_s, a_s), r2_logD=stage_r2(mu_s, np.log(D_s)),
                            seconds=round(timer.ends[e-1] - (timer.ends[prev-1] if prev else 0), 1)))
         prev = e
 
@@ -430,6 +432,11 @@ def plot_sweeps(sweeps, survivors, roles, proc, train_D, fname):
     axs[0, 0].legend(fontsize=6)
     fig.suptitle(f'{proc.upper()} latent sweeps (solid: [−lim, lim], dashed: μ range of the data; dotted: targets)', fontsize=8)
     fig.tight_layout(); fig.savefig(fname, dpi=80); plt.close(fig)
+
+def stage_r2(mu, y):
+    "`latent_r2` (quadratic) rounded, or None when the set is too small for it (as in `--quick`)"
+    k = mu.shape[1]
+    return num(latent_r2(mu, y), 3) if len(mu) >= 4*(1 + k + k*(k+1)//2) else None
 
 def plot_kl_stages(rec, stages, fname, proc, threshold):
     "Per-neuron KL of the training batches averaged per epoch, with the stages and the readout KL at each stage end"
@@ -570,11 +577,14 @@ def markdown(r):
     L += ['', f"Last epoch: valid loss {fa(f['valid_loss'])}, recon NLL {fa(f['nll'])}, total KL {fa(f['kld'])} "
           f"(paper at epoch {f['paper']['epochs']}: {f['paper']['valid_loss']}, {f['paper']['nll']}, {f['paper']['kld']})."
           + (f" Ideal NLL on the training grid {f['ideal_nll']}: gap {f['gap_to_ideal']:+.3f}." if f['ideal_nll'] is not None else ''),
-          '', '## Stages', '', '| stage | β | end epoch | valid loss | recon NLL | total KL | per-neuron KL (readout, validation) | surviving | seconds |',
-          '|---|---|---|---|---|---|---|---|---|']
-    for s in r['stages']:
+          '', '## Stages', '', 'R²: held-out R² of a quadratic regression of α (log D) on the six latent means of the validation '
+          'set (`latent_r2`); the later stages can only lose what stage 0 holds.', '',
+          '| stage | β | end epoch | valid loss | recon NLL | total KL | per-neuron KL (readout, validation) | surviving | R²(α) | R²(log D) | seconds |',
+          '|---|---|---|---|---|---|---|---|---|---|---|']
+    for s in r['stages']:  # reports written before the R² columns lack them
         L.append(f"| {s['stage']} | {s['beta']:g} | {s['end_epoch']} | {fa(s['valid_loss'])} | {fa(s['nll'])} | {fa(s['kld'])} | "
-                 f"{', '.join(f'{v:.3g}' for v in s['neuron_kl'])} | {s['surviving']} | {s['seconds']} |")
+                 f"{', '.join(f'{v:.3g}' for v in s['neuron_kl'])} | {s['surviving']} | {fa(s.get('r2_alpha'))} | "
+                 f"{fa(s.get('r2_logD'))} | {s['seconds']} |")
     rv, te = r['readout_valid'], r['test']
     fit_keys = [k for k in ALPHA_FITS if k in r['calibration'][0]]  # reports written before the mean TA-MSD fit lack it
     tam = 'alpha_tam' in fit_keys
