@@ -578,7 +578,7 @@ def markdown(r):
           f"(paper at epoch {f['paper']['epochs']}: {f['paper']['valid_loss']}, {f['paper']['nll']}, {f['paper']['kld']})."
           + (f" Ideal NLL on the training grid {f['ideal_nll']}: gap {f['gap_to_ideal']:+.3f}." if f['ideal_nll'] is not None else ''),
           '', '## Stages', '', 'R²: held-out R² of a quadratic regression of α (log D) on the six latent means of the validation '
-          'set (`latent_r2`); the later stages can only lose what stage 0 holds.', '',
+          'set (`latent_r2`); in the runs measured, a latent space without α at stage 0 did not gain it later.', '',
           '| stage | β | end epoch | valid loss | recon NLL | total KL | per-neuron KL (readout, validation) | surviving | R²(α) | R²(log D) | seconds |',
           '|---|---|---|---|---|---|---|---|---|---|---|']
     for s in r['stages']:  # reports written before the R² columns lack them

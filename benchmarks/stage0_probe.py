@@ -1,8 +1,8 @@
 """Diagnostic: what the latent space holds at the end of β = 0, for several `reproduce.py --process fbm` runs (issue 5).
 
-The reproduction benchmark finds the α neuron with some seeds and not with others. Whether it will is already decided
-at the end of the first stage (β = 0, a plain autoencoder): the later stages only remove information from the latent
-space. So each run is probed on its stage-0 checkpoint (`StagedCheckpoint`'s `*_stage0.safetensors`):
+The reproduction benchmark finds the α neuron with some seeds and not with others. Whether it will shows at the end of the
+first stage (β = 0, a plain autoencoder): the later stages put a price on what the latent space holds and did not add
+α in any run measured. So each run is probed on its stage-0 checkpoint (`StagedCheckpoint`'s `*_stage0.safetensors`):
 - R² of α and of log D predicted from the six latent means μ by a quadratic regression (`spivae.readout.latent_r2`:
   constant, μ_i, μ_i μ_j, fitted on one half of a probe set and scored on the other). The probe set is fresh FBM on the training grid
   (21 α × 10 D, `--per-pair` paths each, seed `--probe-seed`, which no run trains on).
@@ -63,11 +63,12 @@ def probe(model, ds, bs=512):
 
 ROW = re.compile(r'^(\d+)\s+(-?[\d.]+|nan)\s+(-?[\d.]+|nan)\s')
 def stage0_log(fname):
-    """The validation losses of the β = 0 epochs in a `reproduce.py` log: the last one, and the largest setback (an
+    """The validation losses of the β = 0 epochs in a `reproduce.py` or `stage0_train.py` log: the last one, and the largest setback (an
     epoch's loss above the best of the epochs before it) with its epoch (from 1) and loss"""
     text = Path(fname).read_text(errors='replace').replace('\r', '\n')
-    n0 = int(re.search(r'schedule \[\((\d+), 0\.0\)', text).group(1))
     valid = {int(m.group(1)): float(m.group(3)) for m in map(ROW.match, text.split('\n')) if m}
+    plan = re.search(r'schedule \[\((\d+), 0\.0\)', text)  # reproduce.py's; stage0_train.py trains β = 0 only
+    n0 = int(plan.group(1)) if plan else len(valid)
     v = np.array([valid[e] for e in range(n0) if e in valid])
     if len(v) < 2: raise ValueError(f"{fname}: fewer than two epochs of β = 0 in the log")
     rise = v[1:] - np.minimum.accumulate(v)[:-1]
