@@ -1,11 +1,11 @@
 """Diagnostic: what the latent space holds at the end of β = 0, for several `reproduce.py --process fbm` runs (issue 5).
 
-The reproduction benchmark finds the α neuron with some seeds and not with others. Whether it will shows at the end of the
-first stage (β = 0, a plain autoencoder): the later stages put a price on what the latent space holds and did not add
+The reproduction benchmark finds the α neuron with some seeds and not with others. Whether it will shows at the end of
+the first stage (β = 0, a plain autoencoder): the later stages put a price on what the latent space holds and did not add
 α in any run measured. So each run is probed on its stage-0 checkpoint (`StagedCheckpoint`'s `*_stage0.safetensors`):
 - R² of α and of log D predicted from the six latent means μ by a quadratic regression (`spivae.readout.latent_r2`:
-  constant, μ_i, μ_i μ_j, fitted on one half of a probe set and scored on the other). The probe set is fresh FBM on the training grid
-  (21 α × 10 D, `--per-pair` paths each, seed `--probe-seed`, which no run trains on).
+  constant, μ_i, μ_i μ_j, fitted on one half of a probe set and scored on the other). The probe set is fresh FBM on
+  the training grid (21 α × 10 D, `--per-pair` paths each, seed `--probe-seed`, which no run trains on).
 - Dead ReLU units: per layer group of the VAE (encoder convolutions, encoder dense layers, decoder dense layers,
   decoder transposed convolutions), how many units are never positive on the whole probe set.
 - From the run's training log (fastai's progress output), if given: the validation loss at the end of β = 0 and the
@@ -20,7 +20,7 @@ kept in git: they are tens of MB per run).
 import argparse, json, re, tempfile
 from pathlib import Path
 import numpy as np, torch
-from spivae.data import fbm_dataset, TrajDL
+from spivae.data import fbm_dataset
 from spivae.models import VAEWaveNet
 from spivae.readout import latent_r2
 from spivae.train import load_checkpoint
@@ -30,7 +30,7 @@ GROUPS = {'encoder conv': ('vae.encoder', torch.nn.Conv1d), 'encoder dense': ('v
           'decoder dense': ('vae.decoder', torch.nn.Linear), 'decoder convT': ('vae.convt', torch.nn.ConvTranspose1d)}
 
 def load(fname):
-    "The model of a stage checkpoint; `reproduce.py` always trains with `res_scale=True`, which older checkpoints do not record"
+    "The model of a stage checkpoint: `reproduce.py` trains with `res_scale=True`, which older checkpoints do not record"
     m, margs, _ = load_checkpoint(fname)
     if margs.get('res_scale'): return m
     model = VAEWaveNet(**{**margs, 'res_scale': True}); model.load_state_dict(m.state_dict())
@@ -63,8 +63,8 @@ def probe(model, ds, bs=512):
 
 ROW = re.compile(r'^(\d+)\s+(-?[\d.]+|nan)\s+(-?[\d.]+|nan)\s')
 def stage0_log(fname):
-    """The validation losses of the β = 0 epochs in a `reproduce.py` or `stage0_train.py` log: the last one, and the largest setback (an
-    epoch's loss above the best of the epochs before it) with its epoch (from 1) and loss"""
+    """The validation losses of the β = 0 epochs in a `reproduce.py` or `stage0_train.py` log: the last one, and the
+    largest setback (an epoch's loss above the best of the epochs before it) with its epoch (from 1) and loss"""
     text = Path(fname).read_text(errors='replace').replace('\r', '\n')
     valid = {int(m.group(1)): float(m.group(3)) for m in map(ROW.match, text.split('\n')) if m}
     plan = re.search(r'schedule \[\((\d+), 0\.0\)', text)  # reproduce.py's; stage0_train.py trains β = 0 only

@@ -19,10 +19,9 @@ import numpy as np, torch
 from fastai.basics import Callback
 from fastai.torch_core import set_seed
 sys.path.insert(0, str(Path(__file__).parent))
-from reproduce import model_args_for
+from reproduce import model_args_for, stage_r2
 from spivae.data import load_data
 from spivae.models import VAEWaveNet
-from spivae.readout import latent_r2
 from spivae.train import spivae_learner, latent_means, load_checkpoint, save_model
 
 class InputDrop(Callback):
@@ -37,15 +36,13 @@ class InputDrop(Callback):
     def after_fit(self): self.hook.remove()
 
 class LatentR2(Callback):
-    """Print `latent_r2` of α and log D on the validation latent means every `every` epochs and at the end (linear if
-    the validation set is too small for the quadratic fit)"""
+    "Print `latent_r2` (quadratic) of α and log D on the validation latent means every `every` epochs and at the end"
     order = 90
     def __init__(self, every=5): self.every = every
     def report(self, when):
         mu, _, a, D = latent_means(self.learn.model, self.dls.valid)
-        k = mu.shape[1]
-        deg = 2 if len(mu) >= 4*(1 + k + k*(k + 1)//2) else 1
-        print(f"R² {when} (degree {deg}): alpha {latent_r2(mu, a, deg):.3f}, log D {latent_r2(mu, np.log(D), deg):.3f}",
+        r2 = [stage_r2(mu, y) for y in (a, np.log(D))]
+        print(f"R² {when}: alpha {r2[0]}, log D {r2[1]}" + (' (too few validation trajectories)' if r2[0] is None else ''),
               flush=True)
     def before_fit(self): self.report('before training')
     def after_epoch(self):
