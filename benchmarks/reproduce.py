@@ -82,7 +82,7 @@ from spivae.data import load_data, fbm_dataset, sbm_dataset, TrajDL
 from spivae.models import VAEWaveNet
 from spivae.train import spivae_learner, read_train_state, load_checkpoint, latent_means, plot_latents
 from spivae.callbacks import StagedBeta, StagedCheckpoint, KLDsCallback, FBM_SCHEDULE, SBM_SCHEDULE
-from spivae.readout import minimal_representation, latent_readout, latent_r2, spearman, KL_THRESHOLD
+from spivae.readout import minimal_representation, latent_readout, latent_r2, latent_r2_min_rows, spearman, KL_THRESHOLD
 from spivae.generate import latent_sweep
 from spivae.analysis import positions, tamsd, ensemble_msd, fit_msd, default_lags
 
@@ -435,8 +435,7 @@ def plot_sweeps(sweeps, survivors, roles, proc, train_D, fname):
 
 def stage_r2(mu, y):
     "`latent_r2` (quadratic) rounded, or None when the set is too small for it (as in `--quick`)"
-    k = mu.shape[1]
-    return num(latent_r2(mu, y), 3) if len(mu) >= 4*(1 + k + k*(k+1)//2) else None
+    return num(latent_r2(mu, y), 3) if len(mu) >= latent_r2_min_rows(mu.shape[1]) else None
 
 def plot_kl_stages(rec, stages, fname, proc, threshold):
     "Per-neuron KL of the training batches averaged per epoch, with the stages and the readout KL at each stage end"
