@@ -7,7 +7,7 @@ Docs: https://spivae.github.io/spivae/readout.html.md"""
 
 # %% auto #0
 __all__ = ['KL_THRESHOLD', 'sig2D', 'D2sig', 'spearman', 'latent_readout', 'latent_r2_min_rows', 'latent_r2',
-           'minimal_representation', 'surviving_neurons']
+           'minimal_representation', 'surviving_neurons', 'LatentR2']
 
 # %% ../nbs/05_readout.ipynb #5d084755
 import math
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import rankdata
+from fastai.learner import Metric
 from .train import latent_means
 
 # %% ../nbs/05_readout.ipynb #1494b06b
@@ -114,3 +115,57 @@ def surviving_neurons(model, # a trained `VAEWaveNet`
     "The latent neurons of `model` whose mean KL over `dl` exceeds `kl_threshold`"
     ro = minimal_representation(model, dl, kl_threshold)
     return ro.index[ro.survives].tolist()
+
+# %% ../nbs/05_readout.ipynb #b77c5058
+class LatentR2(Metric):
+    "`latent_r2` of a label of the validation trajectories (α, or log D) from their latent means, as a fastai metric"
+    def __init__(self,
+                 label:str='alpha', # 'alpha', or 'D' (regressed as log D)
+                 degree:int=2, # as in `latent_r2`
+                 seed:int=0, # as in `latent_r2`
+                ):
+        if label not in ('alpha', 'D'): raise ValueError(f"label must be 'alpha' or 'D', got {label!r}")
+        if degree not in (1, 2): raise ValueError(f"degree must be 1 or 2, got {degree!r}")
+        self.label, self.degree, self.seed = label, degree, seed
+        self.reset()
+
+    @property
+    def name(self): return 'r2_alpha' if self.label == 'alpha' else 'r2_logD'
+
+    def check(self, dl, # the validation `DataLoader`
+              model, # the model to score
+             ):
+        "Raise a clear error unless the latent means of `model` on `dl` can be scored"
+        if not getattr(model, 'c_channels', 0): raise ValueError(f"{self.name} needs a model with latent neurons (c_channels > 0)")
+        self._check_dl(dl, model.vae.z_dim)
+
+    def _check_dl(self, dl, z_dim):
+        ds = dl.dataset
+        if not (hasattr(ds, 'alpha') and hasattr(ds, 'D')):
+            raise TypeError(f"{self.name} needs a validation set with per-trajectory labels .alpha and .D "
+                            f"(spivae.data.Trajectories), got {type(ds).__name__}")
+        if getattr(dl, 'shuffle', False): raise ValueError(f"{self.name} needs the validation loader in stored order: shuffle=False")
+        need = latent_r2_min_rows(z_dim, self.degree)
+        if len(ds) < need:
+            raise ValueError(f"{self.name}: {len(ds)} validation trajectories are too few for degree {self.degree} on "
+                             f"{z_dim} neurons: need at least {need}" + (" (or use degree=1)" if self.degree == 2 else ""))
+
+    def reset(self): self.mus, self.dl = [], None
+
+    def accumulate(self, learn):
+        if learn.training: return  # training batches are shuffled: only the validation pass is scored
+        if self.dl is None:
+            if type(learn.dl).__name__ == 'DistributedDL':
+                raise RuntimeError(f"{self.name} scores the whole validation set in one process: remove it for multi-process training")
+            self._check_dl(learn.dl, learn.pred[1].shape[1])
+            self.dl = learn.dl
+        self.mus.append(learn.pred[1].detach().float().cpu())
+
+    @property
+    def value(self):
+        if not self.mus: return None
+        mu, ds = torch.cat(self.mus).numpy(), self.dl.dataset
+        if len(mu) != len(ds):
+            raise RuntimeError(f"{self.name} saw {len(mu)} latent means for {len(ds)} validation trajectories: "
+                               "the validation loader must give every trajectory once, in order")
+        return latent_r2(mu, ds.alpha if self.label == 'alpha' else np.log(ds.D), self.degree, self.seed)

@@ -19,6 +19,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from fastai.learner import Learner
 from fastcore.basics import patch
+from fastcore.foundation import L
 from fastai.callback.schedule import fit_one_cycle, lr_find
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.torch_core import default_device
@@ -79,6 +80,7 @@ def spivae_learner(dls, # `DataLoaders` of displacements, e.g. from `load_data`
                    mixed_precision:str=None, # None (float32), 'bf16' (any device) or 'fp16' (GPU only): autocast of the forward pass
                    keep_memory:bool=True, # keep freed memory for the next batch (`keep_freed_memory`): faster CPU steps
                    compile:bool=False, # compile the model in place with `torch.compile` (inductor): faster steps after a compilation of ~1 min
+                   metrics:list=None, # more metrics, shown after the SPIVAE ones (e.g. `spivae.readout.LatentR2`)
                    **kwargs, # passed to `Learner`
                   )->Learner:
     "A fastai `Learner` with the SPIVAE `Loss`, its NLL and KL parts and the current β as metrics"
@@ -86,7 +88,11 @@ def spivae_learner(dls, # `DataLoaders` of displacements, e.g. from `load_data`
     if keep_memory: keep_freed_memory()
     if compile: model.compile()  # in place: the same module, weights and checkpoint names
     RF, c = model.receptive_field, model.c_channels
-    learn = Learner(dls, model, loss_func=Loss(RF, c, model.use_pad, beta, reduction), metrics=spivae_metrics(RF, c, model.use_pad), **kwargs)
+    extra = list(L(metrics))
+    for m in extra:  # metrics that can tell in advance whether they can score this model and validation set
+        if hasattr(m, 'check'): m.check(dls.valid, model)
+    learn = Learner(dls, model, loss_func=Loss(RF, c, model.use_pad, beta, reduction),
+                    metrics=spivae_metrics(RF, c, model.use_pad) + extra, **kwargs)
     if mixed_precision not in (None, 'no'): learn.add_cb(DeviceMixedPrecision(mixed_precision))
     return learn
 
