@@ -2,8 +2,8 @@
 
 Whether a reproduction run finds the α neuron is decided by the end of β = 0 (`stage0_probe.py`). This trains that
 stage alone on the same data, split, initial weights and batch order as `reproduce.py --seed S` (the same `--data`
-cache can be reused), one learning-rate cycle, and prints the held-out R² of α and of log D on the validation latent
-means (`latent_r2`, quadratic) every 5 epochs. Two variations:
+cache can be reused), one learning-rate cycle, with the held-out R² of α and of log D on the validation latent means
+(`spivae.readout.LatentR2`, quadratic) as columns of the epoch table. Two variations:
 - `--from CHECKPOINT`: continue a stage-0 checkpoint instead (more β = 0 epochs for a run that missed α);
 - `--input-drop P`: in training, each displacement the WaveNet reads is replaced by 0 with probability P (the
   encoder still sees all of them). An autoregressive decoder that can infer α from its own past has little reason
@@ -19,10 +19,11 @@ import numpy as np, torch
 from fastai.basics import Callback
 from fastai.torch_core import set_seed
 sys.path.insert(0, str(Path(__file__).parent))
-from reproduce import model_args_for, stage_r2
+from reproduce import model_args_for
 from spivae.data import load_data
 from spivae.models import VAEWaveNet
-from spivae.train import spivae_learner, latent_means, load_checkpoint, save_model
+from spivae.readout import LatentR2
+from spivae.train import spivae_learner, load_checkpoint, save_model
 
 class InputDrop(Callback):
     "In training, replace each input step of the WaveNet (not of the encoder) by 0 with probability `p`"
@@ -34,19 +35,6 @@ class InputDrop(Callback):
             return (x*(torch.rand(x.shape[0], 1, x.shape[2], device=x.device) >= self.p),)
         self.hook = self.learn.model.init_conv.register_forward_pre_hook(drop)
     def after_fit(self): self.hook.remove()
-
-class LatentR2(Callback):
-    "Print `latent_r2` (quadratic) of α and log D on the validation latent means every `every` epochs and at the end"
-    order = 90
-    def __init__(self, every=5): self.every = every
-    def report(self, when):
-        mu, _, a, D = latent_means(self.learn.model, self.dls.valid)
-        r2 = [stage_r2(mu, y) for y in (a, np.log(D))]
-        print(f"R² {when}: alpha {r2[0]}, log D {r2[1]}" + (' (too few validation trajectories)' if r2[0] is None else ''),
-              flush=True)
-    def before_fit(self): self.report('before training')
-    def after_epoch(self):
-        if (self.epoch + 1) % self.every == 0 or self.epoch == self.n_epoch - 1: self.report(f'after epoch {self.epoch + 1}')
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -74,7 +62,8 @@ def main():
     set_seed(a.seed)  # as reproduce.py does right before building the model
     model = VAEWaveNet(**margs)
     if a.start: model.load_state_dict(load_checkpoint(a.start)[0].state_dict())
-    learn = spivae_learner(dls, model, cbs=[LatentR2()] + ([InputDrop(a.input_drop)] if a.input_drop else []))
+    learn = spivae_learner(dls, model, metrics=[LatentR2('alpha'), LatentR2('D')],
+                           cbs=[InputDrop(a.input_drop)] if a.input_drop else [])
     learn.fit_one_cycle(a.epochs, lr_max=a.lr)
     save_model(a.out, learn.model, margs)
 
