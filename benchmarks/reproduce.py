@@ -242,6 +242,8 @@ def main():
     p.add_argument('--kl-threshold', type=float, default=KL_THRESHOLD, help='survival threshold of the readout KL (nats)')
     p.add_argument('--gen-T', type=int, default=200, help='displacements per generated trajectory')
     p.add_argument('--seed', type=int, default=0, help='training data, split and model; the test set uses seed + 1')
+    p.add_argument('--init-seed', type=int, default=None,
+                   help="seed of the model's initial weights and training noise instead of --seed (data, split and batch order keep --seed)")
     p.add_argument('--data', default=None, help='cache folder of the trajectories (default: a temporary folder, removed)')
     p.add_argument('--ckpt', default=None, help='folder of the stage checkpoints (default: a fresh temporary folder, kept)')
     p.add_argument('--out', default=None, help='results folder (default: benchmarks/results; with --quick a temporary folder)')
@@ -304,7 +306,8 @@ def main():
           flush=True)
 
     # train through the scaled schedule
-    set_seed(args.seed)  # python, numpy and torch: the weights and the batch order
+    init_seed = args.seed if args.init_seed is None else args.init_seed
+    set_seed(init_seed)  # python, numpy and torch: the weights and the training noise (the batch order was drawn above)
     model = VAEWaveNet(**model_args)
     timer = EpochTimer()
     learn = spivae_learner(dls, model, path=ckpt,
@@ -379,7 +382,7 @@ def main():
     t_eval = time.perf_counter() - t_eval0
 
     res = dict(process=proc, quick=args.quick, paper_grids=paper_grids,
-               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, grad_clip=args.grad_clip, seed=args.seed, valid_pct=0.2,
+               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, grad_clip=args.grad_clip, seed=args.seed, init_seed=init_seed, valid_pct=0.2,
                              train_alpha=nums(train_alpha), train_D=nums(train_D), test_alpha=nums(test_alpha),
                              test_D=nums(test_D), test_per_pair=test_per_pair, n_train=n_train, n_valid=n_valid,
                              n_test=len(test_ds), paper_schedule=PAPER_SCHEDULE[proc], schedule=schedule, n_epoch=n_epoch,
@@ -565,8 +568,11 @@ def markdown(r):
          f"{st['n_train']} training / {st['n_valid']} validation {proc.upper()} trajectories (T = {st['T']}, {st['per_pair']} per "
          f"(α, D) on {len(st['train_alpha'])} α × {len(st['train_D'])} D), batch {st['bs']}, lr_max {st['lr_max']}, one lr cycle per "
          f"stage{clip}. Test set: {st['n_test']} trajectories ({st['test_per_pair']} per pair) on {len(st['test_alpha'])} α in "
-         f"[{min(st['test_alpha'])}, {max(st['test_alpha'])}] × {len(st['test_D'])} D in [{min(st['test_D']):.2g}, {max(st['test_D']):.2g}]. "
-         f"Seed {st['seed']} for the training data, split and model, {st['seed'] + 1} for the test set (`--seed`).",
+         f"[{min(st['test_alpha'])}, {max(st['test_alpha'])}] × {len(st['test_D'])} D in [{min(st['test_D']):.2g}, {max(st['test_D']):.2g}]. " +
+         (f"Seed {st['seed']} for the training data, split and model, {st['seed'] + 1} for the test set (`--seed`)."
+          if st.get('init_seed', st['seed']) == st['seed'] else
+          f"Seed {st['seed']} for the training data and split, {st['init_seed']} for the model's initial weights and training "
+          f"noise (`--init-seed`), {st['seed'] + 1} for the test set (`--seed`)."),
          f"Schedule (epochs, β): {[tuple(x) for x in st['schedule']]} = {st['n_epoch']} epochs, the paper's {[tuple(x) for x in st['paper_schedule']]} scaled to the "
          f"budget ({pl['epoch_estimate_s']} s/epoch estimated by the probe, {sec['fit_per_epoch']} s/epoch measured).", '',
          '## Against the paper', '', '| quantity | paper | this run | met |', '|---|---|---|---|']
