@@ -150,22 +150,23 @@ class LatentR2(Metric):
             raise ValueError(f"{self.name}: {len(ds)} validation trajectories are too few for degree {self.degree} on "
                              f"{z_dim} neurons: need at least {need}" + (" (or use degree=1)" if self.degree == 2 else ""))
 
-    def reset(self): self.mus, self.dl = [], None
+    def reset(self): self.mus, self.y = [], None
 
     def accumulate(self, learn):
         if learn.training: return  # training batches are shuffled: only the validation pass is scored
-        if self.dl is None:
+        if self.y is None:
             if type(learn.dl).__name__ == 'DistributedDL':
                 raise RuntimeError(f"{self.name} scores the whole validation set in one process: remove it for multi-process training")
             self._check_dl(learn.dl, learn.pred[1].shape[1])
-            self.dl = learn.dl
+            ds = learn.dl.dataset
+            self.y = np.asarray(ds.alpha if self.label == 'alpha' else np.log(ds.D), dtype=float)  # labels in loader order
         self.mus.append(learn.pred[1].detach().float().cpu())
 
     @property
     def value(self):
         if not self.mus: return None
-        mu, ds = torch.cat(self.mus).numpy(), self.dl.dataset
-        if len(mu) != len(ds):
-            raise RuntimeError(f"{self.name} saw {len(mu)} latent means for {len(ds)} validation trajectories: "
+        mu = torch.cat(self.mus).numpy()
+        if len(mu) != len(self.y):
+            raise RuntimeError(f"{self.name} saw {len(mu)} latent means for {len(self.y)} validation trajectories: "
                                "the validation loader must give every trajectory once, in order")
-        return latent_r2(mu, ds.alpha if self.label == 'alpha' else np.log(ds.D), self.degree, self.seed)
+        return latent_r2(mu, self.y, self.degree, self.seed)

@@ -85,12 +85,12 @@ def spivae_learner(dls, # `DataLoaders` of displacements, e.g. from `load_data`
                   )->Learner:
     "A fastai `Learner` with the SPIVAE `Loss`, its NLL and KL parts and the current β as metrics"
     if mixed_precision not in MIXED_PRECISION: raise ValueError(f"mixed_precision must be one of {list(MIXED_PRECISION)}, got {mixed_precision!r}")
-    if keep_memory: keep_freed_memory()
-    if compile: model.compile()  # in place: the same module, weights and checkpoint names
-    RF, c = model.receptive_field, model.c_channels
     extra = list(L(metrics))
     for m in extra:  # metrics that can tell in advance whether they can score this model and validation set
         if hasattr(m, 'check'): m.check(dls.valid, model)
+    if keep_memory: keep_freed_memory()
+    if compile: model.compile()  # in place: the same module, weights and checkpoint names
+    RF, c = model.receptive_field, model.c_channels
     learn = Learner(dls, model, loss_func=Loss(RF, c, model.use_pad, beta, reduction),
                     metrics=spivae_metrics(RF, c, model.use_pad) + extra, **kwargs)
     if mixed_precision not in (None, 'no'): learn.add_cb(DeviceMixedPrecision(mixed_precision))
