@@ -4,8 +4,10 @@ The seed example (9 × 5 FBM pairs, 266 trajectories each, T = 400, batch 256, t
 `fit_one_cycle(4, lr_max=1e-4)`, CPU, 2 threads) trained in fresh processes, one per (configuration, seed), the
 configurations alternating so that the machine's load hits them alike:
 
-- `before`: as when the core issue was benchmarked: glibc returns freed memory to the system after every batch;
-- `fp32`: freed memory kept for the next batch (`spivae_learner(..., keep_memory=True)`);
+- `before`: as when the core issue was benchmarked: glibc returns freed memory to the system after every batch, and
+  the convolutions run on PyTorch's plain `(B, C, T)` layout (`model.layout = 'plain'`);
+- `fp32-plain`: freed memory kept for the next batch (`spivae_learner(..., keep_memory=True)`), plain layout;
+- `fp32`: freed memory kept and the model's default layout, channels-last on the CPU (`model.layout = 'auto'`);
 - `bf16`: `fp32` plus bfloat16 autocast of the forward pass on the CPU (`spivae_learner(mixed_precision='bf16')`,
   `spivae_train --mixed-precision bf16`), an option since it rounds activations to 8 bits of mantissa;
 - `fp32+compile` (with `--compile`): `fp32` plus `torch.compile` of the model (inductor; compile time reported);
@@ -56,6 +58,7 @@ if config == 'prepare': sys.exit(0)  # the data cache is written
 torch.manual_seed(seed)
 model = VAEWaveNet(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
                    c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+model.layout = 'plain' if config == 'before' or 'plain' in config else 'auto'  # 'auto': channels-last on the CPU
 compile_s = None
 if 'compile' in config:
     t0 = time.perf_counter()
@@ -85,7 +88,7 @@ def main():
     p.add_argument('--configs', nargs='+', default=None, help='run only these configurations')
     p.add_argument('--name', default='throughput', help='results go to benchmarks/results/NAME.json')
     args = p.parse_args()
-    configs = ['before', 'fp32', 'bf16', 'ddp2'] + (['fp32+compile'] if args.compile else [])
+    configs = ['before', 'fp32-plain', 'fp32', 'bf16', 'ddp2'] + (['fp32+compile'] if args.compile else [])
     if args.configs: configs = args.configs
     data = tempfile.mkdtemp()
     script = Path(data)/'worker.py'; script.write_text(WORKER)

@@ -9,7 +9,8 @@ operators taking the most time in forward + backward (torch.profiler, self time 
 batch (the share of one process in two-process data-parallel training).
 
 `--after` profiles the state after the speed work: freed memory kept for reuse (`keep_freed_memory`, the default of
-`spivae_learner`) and the fastai epoch through `spivae_learner`.
+`spivae_learner`), the model's default layout (channels-last on the CPU, `VAEWaveNet.layout = 'auto'`) and the
+fastai epoch through `spivae_learner`. Without it, the model runs the plain `(B, C, T)` layout, as before.
 
 Run: `python benchmarks/throughput_profile.py [--compile] [--after]` (about 2 minutes, plus compile time); results go
 to benchmarks/results/throughput_profile.json (`--after`: throughput_profile_after.json).
@@ -38,10 +39,15 @@ def median_ms(f, batches):
         t0 = time.perf_counter(); f(x, y); times.append(1e3*(time.perf_counter() - t0))
     return round(statistics.median(times), 1)
 
-def profile(dls, n_batches, threads):
-    torch.set_num_threads(threads)
+def new_model(after):
     torch.manual_seed(0)
     model = VAEWaveNet(**MODEL_ARGS)
+    model.layout = 'auto' if after else 'plain'
+    return model
+
+def profile(dls, n_batches, threads, after):
+    torch.set_num_threads(threads)
+    model = new_model(after)
     loss_fn = Loss(model.receptive_field, model.c_channels, reduction='mean')
     opt = Adam(list(model.parameters()), lr=1e-4)
     batches = [b for _, b in zip(range(n_batches), dls.train)]
@@ -79,11 +85,10 @@ def main():
                          bs=256, N_save=266*5, T_save=400, device='cpu'))
     out = dict(load_average_at_start=[round(v, 2) for v in os.getloadavg()], n_train_batches=len(dls.train),
                n_valid_batches=len(dls.valid))
-    out['two_threads'], batches = profile(dls, args.batches, 2)
-    out['one_thread'], _ = profile(dls, args.batches, 1)
+    out['two_threads'], batches = profile(dls, args.batches, 2, args.after)
+    out['one_thread'], _ = profile(dls, args.batches, 1, args.after)
     torch.set_num_threads(2)
-    torch.manual_seed(0)
-    model = VAEWaveNet(**MODEL_ARGS)
+    model = new_model(args.after)
     if args.after: learn = spivae_learner(dls, model, path=tempfile.mkdtemp())
     else: learn = Learner(dls, model, loss_func=Loss(model.receptive_field, model.c_channels, reduction='mean'),
                           path=tempfile.mkdtemp())
@@ -97,8 +102,7 @@ def main():
     out['non_compute_share'] = round(1 - compute_s/epoch_s, 3)
     out['trajectories_per_s'] = round(len(dls.train.dataset)/epoch_s, 1)
     if args.compile:
-        torch.manual_seed(0)
-        m = VAEWaveNet(**MODEL_ARGS)
+        m = new_model(args.after)
         lf = Loss(m.receptive_field, m.c_channels, reduction='mean')
         cm = torch.compile(m)
         t0 = time.perf_counter(); lf(cm(batches[0][0]), batches[0][1]).backward(); compile_s = time.perf_counter() - t0
