@@ -79,7 +79,7 @@ from fastai.basics import Callback, DataLoaders
 from fastai.callback.training import GradientClip
 from fastai.torch_core import set_seed
 from spivae.data import load_data, fbm_dataset, sbm_dataset, TrajDL
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, LAYOUTS
 from spivae.train import spivae_learner, read_train_state, load_checkpoint, latent_means, plot_latents
 from spivae.callbacks import StagedBeta, StagedCheckpoint, KLDsCallback, FBM_SCHEDULE, SBM_SCHEDULE
 from spivae.readout import minimal_representation, latent_readout, latent_r2, latent_r2_min_rows, spearman, KL_THRESHOLD
@@ -124,7 +124,7 @@ def scale_schedule(paper, n_epoch):
     while n.sum() > n_epoch: n[np.argmax(np.where(n > 1, n - raw, -np.inf))] -= 1
     return [(int(k), float(b)) for k, (_, b) in zip(n, paper)]
 
-def probe_epoch_seconds(dls, model_args, bs):
+def probe_epoch_seconds(dls, model_args, bs, layout='auto'):
     "Seconds of one real epoch, from the second of two fastai epochs over a slice of the data (throw-away model)"
     n_train, n_valid = len(dls.train), len(dls.valid)
     k = min(PROBE_BATCHES, n_train)
@@ -134,6 +134,7 @@ def probe_epoch_seconds(dls, model_args, bs):
                         TrajDL(va.subset(np.arange(min(len(va), kv*bs))), bs=bs), device=dls.device)
     torch.manual_seed(12345)
     model = VAEWaveNet(**model_args)
+    model.layout = layout
     learn = spivae_learner(small, model, cbs=[KLDsCallback(model.c_channels)])
     times = []
     with learn.no_logging(), learn.no_bar():
@@ -244,6 +245,9 @@ def main():
     p.add_argument('--seed', type=int, default=0, help='training data, split and model; the test set uses seed + 1')
     p.add_argument('--init-seed', type=int, default=None,
                    help="seed of the model's initial weights and training noise instead of --seed (data, split and batch order keep --seed)")
+    p.add_argument('--layout', default='auto', choices=LAYOUTS,
+                   help="memory layout of the model's forward pass (VAEWaveNet.layout); the runs committed before 2026-11-27 used "
+                        "'plain', which repeats their arithmetic")
     p.add_argument('--data', default=None, help='cache folder of the trajectories (default: a temporary folder, removed)')
     p.add_argument('--ckpt', default=None, help='folder of the stage checkpoints (default: a fresh temporary folder, kept)')
     p.add_argument('--out', default=None, help='results folder (default: benchmarks/results; with --quick a temporary folder)')
@@ -283,7 +287,7 @@ def main():
     # plan the epochs from a timed probe
     model_args = model_args_for(T)
     t0 = time.perf_counter()
-    epoch_s, probe_model = probe_epoch_seconds(dls, model_args, bs)
+    epoch_s, probe_model = probe_epoch_seconds(dls, model_args, bs, args.layout)
     gen_us = probe_generation_us(probe_model)
     t_probe = time.perf_counter() - t0
     z_dim = model_args['z_dim']
@@ -309,6 +313,7 @@ def main():
     init_seed = args.seed if args.init_seed is None else args.init_seed
     set_seed(init_seed)  # python, numpy and torch: the weights and the training noise (the batch order was drawn above)
     model = VAEWaveNet(**model_args)
+    model.layout = args.layout
     timer = EpochTimer()
     learn = spivae_learner(dls, model, path=ckpt,
                            cbs=[StagedCheckpoint(ckpt, model_args, ds_args, prefix=tag, kl_threshold=args.kl_threshold),
@@ -382,7 +387,7 @@ def main():
     t_eval = time.perf_counter() - t_eval0
 
     res = dict(process=proc, quick=args.quick, paper_grids=paper_grids,
-               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, grad_clip=args.grad_clip, seed=args.seed, init_seed=init_seed, valid_pct=0.2,
+               settings=dict(T=T, per_pair=per_pair, bs=bs, lr_max=args.lr, grad_clip=args.grad_clip, seed=args.seed, init_seed=init_seed, layout=args.layout, valid_pct=0.2,
                              train_alpha=nums(train_alpha), train_D=nums(train_D), test_alpha=nums(test_alpha),
                              test_D=nums(test_D), test_per_pair=test_per_pair, n_train=n_train, n_valid=n_valid,
                              n_test=len(test_ds), paper_schedule=PAPER_SCHEDULE[proc], schedule=schedule, n_epoch=n_epoch,
@@ -572,7 +577,8 @@ def markdown(r):
          (f"Seed {st['seed']} for the training data, split and model, {st['seed'] + 1} for the test set (`--seed`)."
           if st.get('init_seed', st['seed']) == st['seed'] else
           f"Seed {st['seed']} for the training data and split, {st['init_seed']} for the model's initial weights and training "
-          f"noise (`--init-seed`), {st['seed'] + 1} for the test set (`--seed`)."),
+          f"noise (`--init-seed`), {st['seed'] + 1} for the test set (`--seed`).") +
+         f" Model layout {st.get('layout', 'plain')!r} (`--layout`" + ('' if 'layout' in st else ', before the option existed') + ").",
          f"Schedule (epochs, β): {[tuple(x) for x in st['schedule']]} = {st['n_epoch']} epochs, the paper's {[tuple(x) for x in st['paper_schedule']]} scaled to the "
          f"budget ({pl['epoch_estimate_s']} s/epoch estimated by the probe, {sec['fit_per_epoch']} s/epoch measured).", '',
          '## Against the paper', '', '| quantity | paper | this run | met |', '|---|---|---|---|']
