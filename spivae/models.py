@@ -210,7 +210,7 @@ SQRT_HALF = math.sqrt(0.5)  # factor of the residual stream after each block
 # %% ../nbs/01_models.ipynb #496163bc
 LAYOUTS = ('auto', 'channels_last', 'plain')  # memory layouts of `VAEWaveNet.forward`
 
-def _hooked(m:nn.Module)->str:
+def _hooked(m:nn.Module)->str|None:
     "Name of a layer of `m` with forward or backward hooks, which the channels-last path would not run (None if none)"
     from torch.nn.modules import module as mm
     if any((mm._global_forward_hooks, mm._global_forward_pre_hooks, mm._global_backward_hooks, mm._global_backward_pre_hooks)):
