@@ -25,10 +25,9 @@ from torch.utils._pytree import tree_flatten
 from torch.utils.flop_counter import FlopCounterMode
 from spivae.models import VAEWaveNet
 from spivae.train import keep_freed_memory
+from throughput_profile import MODEL_ARGS  # the seed model, as profiled there
 
 HERE = Path(__file__).parent
-MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                  c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
 
 class TensorBytes(TorchDispatchMode):
     "Bytes of the distinct tensors each operator reads and writes, summed by operator name"

@@ -121,9 +121,12 @@ class VAEConv1d(Module):
         o_dim = o_dim or self.o_dim
         if o_dim < self.min_len: raise ValueError(f"o_dim={o_dim} is too short: at least {self.min_len}")
         if z.dim() != 2 or z.shape[1] != self.z_dim: raise ValueError(f"z must have shape (B, {self.z_dim}), got {tuple(z.shape)}")
+        return self.convt(self._upsampled(z, o_dim))
+
+    def _upsampled(self, z:Tensor, o_dim:int)->Tensor:
+        "The dense decoder's output, interpolated to the length the transposed convolutions turn into `o_dim`"
         h = self.decoder(z)
-        h = F.interpolate(h, size=output_size_after_n_conv(len(self.nf), o_dim, self.kernel_size), mode='linear', align_corners=False)
-        return self.convt(h)
+        return F.interpolate(h, size=output_size_after_n_conv(len(self.nf), o_dim, self.kernel_size), mode='linear', align_corners=False)
 
     def forward(self, x:Tensor # (B, nc_in, T) input
                )->tuple: # (c, mu, logvar): (B, nc_out, T) output and the latent parameters
@@ -244,15 +247,15 @@ def _last(x:Tensor, T:int)->Tensor:
 
 def _conv_cl(conv:nn.Module, # an `nn.Conv1d` or `nn.ConvTranspose1d`
              x:Tensor, # (B, C, 1, T) channels-last
-             rows:slice=None, # the output channels to compute (default: all)
+             rows:slice=None, # the output channels of an `nn.Conv1d` to compute (default: all)
             )->Tensor: # (B, C', 1, T') channels-last
     "`conv` applied to the channels-last `x`: the same weights, as a 2-D convolution of height 1"
+    (s,), (p,), (d,) = conv.stride, conv.padding, conv.dilation
+    if isinstance(conv, nn.ConvTranspose1d):
+        return F.conv_transpose2d(x, _as_cl(conv.weight), conv.bias, (1, s), (0, p), (0, conv.output_padding[0]), conv.groups, (1, d))
     w, b = conv.weight, conv.bias
     if rows is not None: w, b = w[rows], None if b is None else b[rows]
-    w, (s,), (p,), (d,) = _as_cl(w), conv.stride, conv.padding, conv.dilation
-    if isinstance(conv, nn.ConvTranspose1d):
-        return F.conv_transpose2d(x, w, b, (1, s), (0, p), (0, conv.output_padding[0]), conv.groups, (1, d))
-    return F.conv2d(x, w, b, (1, s), (0, p), (1, d), conv.groups)
+    return F.conv2d(x, _as_cl(w), b, (1, s), (0, p), (1, d), conv.groups)
 
 def _causal_input(dc:'DilatedCausalConv1d', x:Tensor)->Tensor:
     "What the convolution of `dc` reads from the channels-last `x`: padded or shifted as the mask and `use_pad` say"
@@ -268,10 +271,7 @@ def _vae_cl(vae:'VAEConv1d', x:Tensor)->tuple:
     s = vae.avg_size
     h = torch.cat([F.adaptive_max_pool2d(h, (1, s)), F.adaptive_avg_pool2d(h, (1, s))], 1).flatten(1)
     mu, logvar = vae.encoder[n+2:](h).chunk(2, dim=1)
-    h = vae.decoder(reparameterize(mu, logvar))
-    T = x.shape[-1]
-    h = F.interpolate(h, size=output_size_after_n_conv(len(vae.nf), T, vae.kernel_size), mode='linear', align_corners=False)
-    h = _as_cl(h)
+    h = _as_cl(vae._upsampled(reparameterize(mu, logvar), x.shape[-1]))
     for conv in vae.convt[::2]: h = F.relu(_conv_cl(conv, h))
     return h, mu, logvar
 
@@ -291,8 +291,9 @@ def _wavenet_cl(m:'VAEWaveNet', x:Tensor, c:Tensor=None, g:Tensor=None)->Tensor:
             a, b = a + _conv_cl(blk.conv_c, cT, slice(0, R)), b + _conv_cl(blk.conv_c, cT, slice(R, 2*R))
         if blk.g_channels: a, b = a + _conv_cl(blk.conv_g, g, slice(0, R)), b + _conv_cl(blk.conv_g, g, slice(R, 2*R))
         gate = a * torch.sigmoid(b)
-        r, s = _conv_cl(blk.conv_res, gate) + _last(h, T), _conv_cl(blk.conv_skip, gate)
-        h = (_last(h, T) + r) * SQRT_HALF if m.res_scale else r
+        hT = _last(h, T)
+        r, s = _conv_cl(blk.conv_res, gate) + hT, _conv_cl(blk.conv_skip, gate)
+        h = (hT + r) * SQRT_HALF if m.res_scale else r
         skips = s if skips is None else s + _last(skips, T)
     y = skips * m.skip_scale
     for l in m.out_conv: y = F.relu(y) if isinstance(l, nn.ReLU) else _conv_cl(l, y)
