@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from fastai.learner import Metric
 from fastai.torch_core import find_bs, to_detach
-from .models import _split_mixture
+from .models import _split_mixture, _check_beta, _int_arg, _bool_arg
 
 # %% ../nbs/02_loss.ipynb #a03bcc1f
 REDUCTIONS = ('mean', 'sum', 'sumtime', 'none')
@@ -24,9 +24,15 @@ REDUCTIONS = ('mean', 'sum', 'sumtime', 'none')
 def _check_reduction(reduction, allowed=REDUCTIONS):
     if reduction not in allowed: raise ValueError(f"unknown reduction {reduction!r}: use one of {list(allowed)}")
 
+def _check_finite_target(y:Tensor):
+    "Raise a ValueError if the target `y` holds NaN or inf: its loss would be NaN"
+    if not torch.isfinite(y).all():
+        raise ValueError(f"y (the target) holds {int((~torch.isfinite(y)).sum())} NaN or inf value(s) in shape {tuple(y.shape)}: "
+                         "the loss would be NaN; clean the data (keep the rows of torch.isfinite(y).flatten(1).all(1))")
+
 def mix_gaussian_loss(
     y_hat:Tensor, # (B, 3*num_mixtures, T) mixture logits, means and log scales
-    y:Tensor, # (B, T, 1) target
+    y:Tensor, # (B, T, 1) finite target
     log_scale_min:float=-12.0, # lower bound of the log scales
     reduction:str='sum', # 'mean' (per step), 'sum', 'sumtime' (sum over time, mean over batch) or 'none' (B, T)
 )->Tensor:
@@ -35,6 +41,7 @@ def mix_gaussian_loss(
     logit, mean, log_scale = _split_mixture(y_hat, log_scale_min)
     if y.dim() != 3 or y.shape[-1] != 1 or y.shape[:2] != (y_hat.shape[0], y_hat.shape[-1]):
         raise ValueError(f"y must have shape ({y_hat.shape[0]}, {y_hat.shape[-1]}, 1) to match y_hat {tuple(y_hat.shape)}, got {tuple(y.shape)}")
+    _check_finite_target(y)
     y = y.transpose(1, 2)  # (B, 1, T), broadcast over the components
     log_pdf = -0.5*((y - mean)*torch.exp(-log_scale))**2 - log_scale - 0.5*math.log(2*math.pi)
     nll = -torch.logsumexp(log_pdf + F.log_softmax(logit, dim=1), dim=1)  # (B, T)
@@ -63,10 +70,10 @@ def kl_divergence(
 # %% ../nbs/02_loss.ipynb #fad9a9ae
 _KL_FOR = {'mean': 'meansum', 'sumtime': 'meansum', 'sum': 'sum', 'none': 'none'}
 
-def _check_beta(beta):
-    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta >= 0):
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
-    return float(beta)
+def _check_c(c)->int:
+    "`c` as an int: the model's c_channels, an integer >= 0"
+    if c is None: raise TypeError("c must be the model's c_channels, an integer >= 0 (0 for a plain WaveNet), got None")
+    return _int_arg('c', c, 0)
 
 class Loss:
     "Reconstruction NLL of the steps after the receptive field plus `beta` times the KL divergence"
@@ -78,7 +85,7 @@ class Loss:
                  reduction:str='sum', # 'mean', 'sum', 'sumtime' or 'none' (one value per trajectory)
                 ):
         _check_reduction(reduction)
-        self.RF, self.c, self.use_pad, self.reduction = RF, c, use_pad, reduction
+        self.RF, self.c, self.use_pad, self.reduction = _int_arg('RF', RF, 0), _check_c(c), _bool_arg('use_pad', use_pad), reduction
         self.beta, self.parts, self._pred_id = beta, None, None
 
     @property
@@ -86,10 +93,22 @@ class Loss:
     @beta.setter
     def beta(self, v): self._beta = _check_beta(v)
 
-    def scored(self, pred, y:Tensor # (B, T, 1) target
+    def scored(self, pred, # the model's output: (y_hat, mu, logvar, c) with latent neurons, y_hat (B, C, T') without
+               y:Tensor # (B, T, 1) finite target
               )->tuple: # predictions (B, C, T - RF) and targets (B, T - RF, 1) of the scored steps
         "The predictions and targets of the steps after the receptive field"
+        if self.c and (not isinstance(pred, (tuple, list)) or len(pred) < 3):
+            raise TypeError(f"with c={self.c} pred must be the model's output (y_hat, mu, logvar, c), got a {type(pred).__name__}: "
+                            "for a plain WaveNet (c_channels=0) use c=0")
+        if not self.c and not isinstance(pred, Tensor):
+            raise TypeError(f"with c=0 pred must be the output tensor of a plain WaveNet, got a {type(pred).__name__}: "
+                            "for a model with latent neurons use c=model.c_channels")
         y_hat = pred[0] if self.c else pred
+        if not isinstance(y, Tensor): raise TypeError(f"y (the target) must be a torch.Tensor, got {type(y).__name__}")
+        if y.dim() != 3 or y.shape[-1] != 1 or y.shape[0] != y_hat.shape[0]:
+            raise ValueError(f"y (the target) must have shape ({y_hat.shape[0]}, T, 1) to match the predictions "
+                             f"{tuple(y_hat.shape)}, got {tuple(y.shape)}")
+        _check_finite_target(y)
         n = y.shape[1] - self.RF
         expected = y.shape[1] if self.use_pad else n
         if n < 1 or y_hat.shape[-1] != expected:
