@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse, CliError
-from .data import atomic_write_bytes
+from fastai.torch_core import set_seed
+from .data import atomic_write_bytes, check_writable
 from .train import load_checkpoint, usage_error, _device
 
 # %% ../nbs/06_generate.ipynb #21745212
@@ -70,7 +71,7 @@ def spivae_generate(
     samples:int=1, # trajectories per latent value
     steps:int=200, # displacements per trajectory
     bs:int=600, # batch size of the generation
-    seed:int=0, # seeds the generation's noise
+    seed:int=0, # seeds the generation's noise (torch, with python's random and numpy)
     device:str='cpu', # 'cpu', 'cuda' or 'cuda:N'
     overwrite:bool=False, # replace an existing output file
     quiet:bool=False, # no progress bar
@@ -81,6 +82,8 @@ def spivae_generate(
     if out.suffix != '.npz': bad(f"--out must end in .npz, got {out}")
     if out.is_dir(): bad(f"--out {out} is a folder")
     if out.exists() and not overwrite: bad(f"{out} exists: pass --overwrite or choose another --out")
+    try: check_writable(out.parent, f"--out {out}: its folder")  # before loading the model and generating
+    except (PermissionError, NotADirectoryError) as e: bad(str(e))
     if (sweep is None) == (latent is None): bad("give exactly one of --sweep or --latent")
     if base is not None and sweep is None: bad("--base only applies to --sweep")
     for name, v in dict(samples=samples, steps=steps, bs=bs).items():
@@ -94,7 +97,7 @@ def spivae_generate(
     z_dim = model.vae.z_dim
     try: z = parse_sweep(sweep, z_dim, base) if sweep is not None else parse_latents(latent, z_dim)
     except ValueError as e: bad(f"--{'sweep' if sweep is not None else 'latent'}: {e}")
-    torch.manual_seed(seed)
+    set_seed(seed)  # python and numpy with torch, as spivae_train
     zt = torch.as_tensor(z, dtype=torch.float32).repeat_interleave(samples, 0)
     disp = model.generate(z=zt, T=steps, bs=bs, progress=not quiet)
     buf = io.BytesIO()
