@@ -19,6 +19,7 @@ import argparse, json, os, platform, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.basics import Callback
 from spivae.data import load_data
 from spivae.models import VAEWaveNet
@@ -45,7 +46,7 @@ def overhead(dls, model_args, epochs, folder):
     "Seconds for `epochs` epochs of a plain fit and of the same fit with the toolkit's callbacks"
     out = {}
     for name in ('plain', 'toolkit'):
-        torch.manual_seed(0)
+        set_seed(0)
         model = VAEWaveNet(**model_args)
         cbs = [] if name == 'plain' else [KLDsCallback(6), GMsCallback(model.receptive_field, 6),
                                           StagedCheckpoint(folder, model_args, every_epoch=True)]
@@ -77,7 +78,7 @@ def main():
     dls = load_data(ds_args)
     t_data = time.perf_counter() - t_start
     model_args = model_args_for(T)
-    torch.manual_seed(0)
+    set_seed(0)
     model = VAEWaveNet(**model_args)
     ck = Path(tempfile.mkdtemp())/'ckpt'
     timer = StageTimer()

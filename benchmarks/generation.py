@@ -15,6 +15,7 @@ Run: `python benchmarks/generation.py` (about 2 minutes); results go to benchmar
 import argparse, json, os, platform, subprocess, sys, time
 from pathlib import Path
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from spivae.models import VAEWaveNet, WaveNetCache, generation_noise
 
 HERE = Path(__file__).parent
@@ -24,7 +25,7 @@ SEED_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[
 
 def model(layer_size=4):
     "An untrained model of the seed's architecture with a damped output layer (bounded feedback)"
-    torch.manual_seed(0)
+    set_seed(0)
     m = VAEWaveNet(**{**SEED_ARGS, 'layer_size': layer_size}).eval()
     with torch.no_grad():
         m.out_conv[-1].weight.mul_(0.1)

@@ -132,7 +132,7 @@ def probe_epoch_seconds(dls, model_args, bs, layout='auto'):
     tr, va = dls.train.dataset, dls.valid.dataset
     small = DataLoaders(TrajDL(tr.subset(np.arange(min(len(tr), k*bs))), bs=bs, shuffle=True, drop_last=True),
                         TrajDL(va.subset(np.arange(min(len(va), kv*bs))), bs=bs), device=dls.device)
-    torch.manual_seed(12345)
+    set_seed(12345)
     model = VAEWaveNet(**model_args)
     model.layout = layout
     learn = spivae_learner(small, model, cbs=[KLDsCallback(model.c_channels)])
@@ -191,7 +191,7 @@ def fits_of(disp, lags):
 def sweep(model, neuron, base, start, stop, num_values, samples, gen_T, seed):
     "Generate `samples` trajectories per value of a sweep of `neuron` and fit their MSDs"
     z = latent_sweep(neuron, model.vae.z_dim, start, stop, num_values, base)
-    torch.manual_seed(seed)
+    set_seed(seed)
     zt = torch.as_tensor(z, dtype=torch.float32).repeat_interleave(samples, 0)
     disp = model.generate(z=zt, T=gen_T, progress=False)[:, 0].numpy().reshape(num_values, samples, gen_T)
     lags = default_lags(gen_T + 1)

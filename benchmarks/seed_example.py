@@ -21,6 +21,7 @@ import argparse, json, os, platform, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.basics import Learner, Callback, DataLoader, DataLoaders
 from fastai.callback.schedule import fit_one_cycle
 from spivae.data import load_data
@@ -43,7 +44,7 @@ class PerItem:
     def __getitem__(self, i): return self.ds[i]
 
 def train(dls, model_args, epochs, lr, seed):
-    torch.manual_seed(seed)
+    set_seed(seed)
     model = VAEWaveNet(**model_args)
     timer = EpochTimer()
     learn = Learner(dls, model, loss_func=Loss(model.receptive_field, model.c_channels, beta=0., reduction='mean'),

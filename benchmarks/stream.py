@@ -17,6 +17,7 @@ import argparse, json, os, platform, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.optimizer import Adam
 from spivae.data import Trajectories, TrajDL
 from spivae.stream import write_stream, StreamTrajectories, StreamDL
@@ -45,7 +46,7 @@ def loader_epoch(dl):
     return round(n/(time.perf_counter() - t0)), nb
 
 def seed_model():
-    torch.manual_seed(0)
+    set_seed(0)
     model = VAEWaveNet(**MODEL_ARGS)
     return model, Loss(model.receptive_field, model.c_channels, reduction='mean'), Adam(list(model.parameters()), lr=1e-4)
 

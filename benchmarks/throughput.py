@@ -36,7 +36,7 @@ from spivae.data import load_data
 from spivae.models import VAEWaveNet
 from spivae.train import spivae_learner
 import spivae.train
-from fastai.torch_core import rank_distrib
+from fastai.torch_core import rank_distrib, set_seed
 from spivae.distributed import rank_batch_size
 config, seed, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ddp = config.startswith('ddp')
@@ -55,7 +55,7 @@ Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
 dls = load_data(dict(path=data, model='fbm', N=266, T=400, D=Ds, alpha=alphas, seed=0, valid_pct=0.2, bs=rank_batch_size(256),
                      N_save=6000, T_save=400, device='cpu'))
 if config == 'prepare': sys.exit(0)  # the data cache is written
-torch.manual_seed(seed)
+set_seed(seed)
 model = VAEWaveNet(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
                    c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
 model.layout = 'plain' if config == 'before' or 'plain' in config else 'auto'  # 'auto': channels-last on the CPU

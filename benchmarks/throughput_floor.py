@@ -20,6 +20,7 @@ import json, os, statistics, time
 from collections import defaultdict
 from pathlib import Path
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 from torch.utils.flop_counter import FlopCounterMode
@@ -48,7 +49,7 @@ def median_ms(f, n=15, warmup=3):
     return round(statistics.median(times), 1)
 
 def main():
-    keep_freed_memory(); torch.set_num_threads(2); torch.manual_seed(0)
+    keep_freed_memory(); torch.set_num_threads(2); set_seed(0)
     model = VAEWaveNet(**MODEL_ARGS)
     x = torch.randn(256, 1, 399) * 0.01
     def step():

@@ -20,6 +20,7 @@ and .md.
 import argparse, json, os, statistics, time
 from pathlib import Path
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 import torch.nn.functional as F
 from spivae.models import VAEWaveNet
 from spivae.train import keep_freed_memory
@@ -76,7 +77,7 @@ def flat_wavenet(m:VAEWaveNet, x, c):
 
 def check(model_args):
     "Largest differences between the module and the flat version (output, gradients), float64"
-    torch.manual_seed(0)
+    set_seed(0)
     m = VAEWaveNet(**model_args).double()
     x = torch.randn(8, 1, model_args['o_dim'], dtype=torch.float64)
     c = torch.randn(8, m.c_channels, model_args['o_dim'], dtype=torch.float64, requires_grad=True)
@@ -96,7 +97,7 @@ def main():
     torch.set_num_threads(2)
     res = dict(load_average_at_start=[round(v, 2) for v in os.getloadavg()], check=check(MODEL_ARGS))
     print(res['check'], flush=True)
-    torch.manual_seed(0)
+    set_seed(0)
     m = VAEWaveNet(**MODEL_ARGS)
     x = torch.randn(256, 1, 399)*0.01
     c0 = torch.rand(256, m.c_channels, 399)

@@ -19,6 +19,7 @@ import argparse, json, os, statistics, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
+from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.basics import Learner
 from fastai.callback.schedule import fit_one_cycle
 from fastai.optimizer import Adam
@@ -40,7 +41,7 @@ def median_ms(f, batches):
     return round(statistics.median(times), 1)
 
 def new_model(after):
-    torch.manual_seed(0)
+    set_seed(0)
     model = VAEWaveNet(**MODEL_ARGS)
     model.layout = 'auto' if after else 'plain'
     return model
