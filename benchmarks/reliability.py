@@ -84,6 +84,14 @@ def _exit_info(status):
     if os.WIFSIGNALED(status): return dict(signal=os.WTERMSIG(status))
     return dict(exit_code=os.WEXITSTATUS(status))
 
+def _own_tqdm_lock():
+    """Give a forked child its own tqdm write lock. tqdm guards its bars with a multiprocessing lock that forked
+    processes share; a child SIGKILLed inside an andi-datasets progress bar leaves it held, and every later fork of
+    the same worker then hangs in tqdm (seen in scenario b). Fresh processes never share it."""
+    import threading
+    for name in ('tqdm.std', 'tqdm.auto', 'tqdm.asyncio'):
+        if name in sys.modules: sys.modules[name].tqdm.set_lock(threading.RLock())
+
 def run_forked(fn, timeout, log=None):
     "Run `fn()` in a forked child: dict(status='ok', value) | ('error', type, msg) | ('crash', signal/exit_code) | ('hang')"
     sys.stdout.flush(); sys.stderr.flush()
@@ -92,7 +100,7 @@ def run_forked(fn, timeout, log=None):
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(r); _redirect(log)
+            os.close(r); _redirect(log); _own_tqdm_lock()
             try: res = dict(status='ok', value=fn())
             except BaseException as e: res = dict(status='error', type=type(e).__name__, msg=_msg(e))
             _write_all(w, json.dumps(res, default=_default).encode())
@@ -118,7 +126,7 @@ def run_signalled(loop, delay, sig, timeout, wait_ready=False, grace=30.0, log=N
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(r); _redirect(log)
+            os.close(r); _redirect(log); _own_tqdm_lock()
             report = lambda obj: _write_all(w, (json.dumps(obj, default=_default) + '\n').encode())
             try:
                 loop(report)
