@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from fastai.learner import Metric
 from fastai.torch_core import find_bs, to_detach
-from .models import _split_mixture, _check_beta, _int_arg, _bool_arg
+from .distributions import split_mixture
+from .checks import check_beta, int_arg, bool_arg
 
 # %% ../nbs/02_loss.ipynb #a03bcc1f
 REDUCTIONS = ('mean', 'sum', 'sumtime', 'none')
@@ -38,7 +39,7 @@ def mix_gaussian_loss(
 )->Tensor:
     "Negative log-likelihood of `y` under the mixture of Gaussians `y_hat`"
     _check_reduction(reduction)
-    logit, mean, log_scale = _split_mixture(y_hat, log_scale_min)
+    logit, mean, log_scale = split_mixture(y_hat, log_scale_min)
     if y.dim() != 3 or y.shape[-1] != 1 or y.shape[:2] != (y_hat.shape[0], y_hat.shape[-1]):
         raise ValueError(f"y must have shape ({y_hat.shape[0]}, {y_hat.shape[-1]}, 1) to match y_hat {tuple(y_hat.shape)}, got {tuple(y.shape)}")
     _check_finite_target(y)
@@ -73,7 +74,7 @@ _KL_FOR = {'mean': 'meansum', 'sumtime': 'meansum', 'sum': 'sum', 'none': 'none'
 def _check_c(c)->int:
     "`c` as an int: the model's c_channels, an integer >= 0"
     if c is None: raise TypeError("c must be the model's c_channels, an integer >= 0 (0 for a plain WaveNet), got None")
-    return _int_arg('c', c, 0)
+    return int_arg('c', c, 0)
 
 class Loss:
     "Reconstruction NLL of the steps after the receptive field plus `beta` times the KL divergence"
@@ -85,13 +86,13 @@ class Loss:
                  reduction:str='sum', # 'mean', 'sum', 'sumtime' or 'none' (one value per trajectory)
                 ):
         _check_reduction(reduction)
-        self.RF, self.c, self.use_pad, self.reduction = _int_arg('RF', RF, 0), _check_c(c), _bool_arg('use_pad', use_pad), reduction
+        self.RF, self.c, self.use_pad, self.reduction = int_arg('RF', RF, 0), _check_c(c), bool_arg('use_pad', use_pad), reduction
         self.beta, self.parts, self._pred_id = beta, None, None
 
     @property
     def beta(self): return self._beta
     @beta.setter
-    def beta(self, v): self._beta = _check_beta(v)
+    def beta(self, v): self._beta = check_beta(v)
 
     def scored(self, pred, # the model's output: (y_hat, mu, logvar, c) with latent neurons, y_hat (B, C, T') without
                y:Tensor # (B, T, 1) finite target
