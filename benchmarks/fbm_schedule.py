@@ -22,7 +22,7 @@ import torch
 from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.basics import Callback
 from spivae.data import load_data
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.train import spivae_learner, read_train_state, load_checkpoint
 from spivae.callbacks import (StagedBeta, StagedCheckpoint, KLDsCallback, GMsCallback, BetaScheduler)
 from spivae.readout import minimal_representation, KL_THRESHOLD
@@ -37,10 +37,7 @@ class StageTimer(Callback):
     def before_fit(self): self.t0, self.ends = time.perf_counter(), []
     def after_epoch(self): self.ends.append(time.perf_counter() - self.t0)
 
-def model_args_for(T):
-    return dict(o_dim=T-1, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                beta=0, in_channels=1, res_channels=16, skip_channels=16, c_channels=6, g_channels=0, res_kernel_size=3,
-                layer_size=4, stack_size=1, out_distribution='normal', num_mixtures=1, use_pad=False, model_name='SPIVAE')
+def model_args_for(T): return seed_model_args(T)
 
 def overhead(dls, model_args, epochs, folder):
     "Seconds for `epochs` epochs of a plain fit and of the same fit with the toolkit's callbacks"

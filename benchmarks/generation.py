@@ -16,12 +16,10 @@ import argparse, json, os, platform, subprocess, sys, time
 from pathlib import Path
 import torch
 from fastai.torch_core import set_seed  # python, numpy and torch
-from spivae.models import VAEWaveNet, WaveNetCache, generation_noise
+from spivae.models import VAEWaveNet, WaveNetCache, generation_noise, seed_model_args
 
 HERE = Path(__file__).parent
-SEED_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                 in_channels=1, res_channels=16, skip_channels=16, c_channels=6, g_channels=0, res_kernel_size=3,
-                 layer_size=4, stack_size=1, out_distribution='normal', num_mixtures=1, use_pad=False)
+SEED_ARGS = seed_model_args(400)
 
 def model(layer_size=4):
     "An untrained model of the seed's architecture with a damped output layer (bounded feedback)"

@@ -545,7 +545,7 @@ class Worker:
             self.emit(kind='try', target='training', i=i, delay=delay, child=k, leftovers=leftovers(folder),
                       checkpoints=self.inspect(folder))
         # generation from a briefly trained checkpoint
-        from spivae.generate import spivae_generate
+        from spivae.cli import spivae_generate
         ck_dir = self.work / 'f_ckpt'; ck_dir.mkdir()
         r = run_forked(lambda: self.fit_child(ck_dir, data, stages=[(2, 0.)]), self.timeout, self.log('f_ckpt'))
         ckpt = ck_dir / 'spivae_stage0.safetensors'
@@ -584,7 +584,7 @@ class Worker:
             m = self.model(self.tiny, 0)
             self.st.save_model(self.work / 'g_ckpt' / 'ckpt.safetensors', m, self.tiny)
             self.load(data, 'fbm', [0.5]); self.load(data, 'sbm', [0.5])
-            from spivae.generate import spivae_generate
+            from spivae.cli import spivae_generate
             spivae_generate(checkpoint=str(self.work / 'g_ckpt' / 'ckpt.safetensors'), out=str(self.work / 'g_gen' / 'gen.npz'),
                             sweep='0:-1:1:2', steps=50, seed=0, device='cpu', quiet=True)
             modes = {}

@@ -47,7 +47,7 @@ Evaluation, after training.
   grid and inside the training box (0.2 ≤ α ≤ 1.8, 1e-5 ≤ D ≤ 1e-2). The α neuron is the survivor with the largest
   |ρ(μ, α)|, the D neuron the survivor with the largest |ρ(μ, log D)| (for SBM the aging neuron likewise); they may
   coincide, which is reported.
-- Latent sweeps (`latent_sweep`) of every neuron (the noised ones are controls: they should leave the generated α
+- Latent sweeps (`spivae.analysis.sweep_neuron`) of every neuron (the noised ones are controls: they should leave the generated α
   and D flat), the other neurons at their mean μ over the validation set: a "prior" sweep of `--sweep-values`
   values in [−`--sweep-lim`, `--sweep-lim`] and a "data" sweep over the 0.5-99.5 % quantiles of the neuron's μ on
   the validation set; `--sweep-samples` trajectories of `--gen-T` displacements per value (`VAEWaveNet.generate`).
@@ -79,12 +79,11 @@ from fastai.basics import Callback, DataLoaders
 from fastai.callback.training import GradientClip
 from fastai.torch_core import set_seed
 from spivae.data import load_data, fbm_dataset, sbm_dataset, TrajDL
-from spivae.models import VAEWaveNet, LAYOUTS
-from spivae.train import spivae_learner, read_train_state, load_checkpoint, latent_means, plot_latents
+from spivae.models import VAEWaveNet, LAYOUTS, seed_model_args
+from spivae.train import spivae_learner, read_train_state, load_checkpoint
 from spivae.callbacks import StagedBeta, StagedCheckpoint, KLDsCallback, FBM_SCHEDULE, SBM_SCHEDULE
-from spivae.readout import minimal_representation, latent_readout, latent_r2, latent_r2_min_rows, spearman, KL_THRESHOLD
-from spivae.generate import latent_sweep
-from spivae.analysis import positions, tamsd, ensemble_msd, fit_msd, default_lags
+from spivae.readout import latent_means, minimal_representation, latent_readout, latent_r2, latent_r2_min_rows, spearman, KL_THRESHOLD
+from spivae.analysis import positions, tamsd, ensemble_msd, fit_msd, default_lags, plot_latents, msd_fits, monotonic, sweep_neuron, MSD_FITS
 
 HERE = Path(__file__).parent
 T = 400
@@ -102,11 +101,8 @@ ALPHA_FITS = dict(alpha_ta='TA-MSD', alpha_tam='mean TA-MSD', alpha_ea='ens. MSD
 SAFETY, FIXED_EVAL_S, PROBE_BATCHES = 0.95, 20., 16
 
 def model_args_for(T):
-    "The seed's model: z_dim 6, receptive field 32, with the reference code's residual factors (`res_scale=True`)"
-    return dict(o_dim=T-1, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                beta=0, in_channels=1, res_channels=16, skip_channels=16, c_channels=6, g_channels=0, res_kernel_size=3,
-                layer_size=4, stack_size=1, out_distribution='normal', num_mixtures=1, use_pad=False, model_name='SPIVAE',
-                res_scale=True)
+    "The seed's model (z_dim 6, receptive field 32) with the reference code's residual factors (`res_scale=True`)"
+    return seed_model_args(T, res_scale=True)
 
 class EpochTimer(Callback):
     "Wall-clock seconds from the start of the fit to the end of every epoch"
@@ -168,48 +164,23 @@ def rho_all(mu, v):
     "Spearman ρ of every neuron's μ with `v`"
     return [spearman(mu[:, k], v) for k in range(mu.shape[1])]
 
-def strictly_monotonic(y):
-    d = np.diff(np.asarray(y, dtype=float))
-    return bool(np.isfinite(d).all() and ((d > 0).all() or (d < 0).all()))
-
-def fits_of(disp, lags):
-    "TA-MSD fits of each trajectory (mean α, geometric-mean D, std α), the fit of their mean TA-MSD and the ensemble-MSD fit"
-    disp = np.asarray(disp, dtype=float)
-    ok = np.isfinite(disp).all(1) & (disp.std(1) > 0)
-    out = dict(n_ok=int(ok.sum()), alpha_ta=np.nan, alpha_ta_std=np.nan, D_ta=np.nan, alpha_tam=np.nan, D_tam=np.nan,
-               alpha_ea=np.nan, D_ea=np.nan)
-    if ok.sum() < 2: return out
-    x = positions(disp[ok])
-    m = tamsd(x, lags)  # once, for both fits
-    a, D = fit_msd(lags, m)
-    good = np.isfinite(a) & np.isfinite(D) & (D > 0)
-    out.update(alpha_ta=a[good].mean(), alpha_ta_std=a[good].std(), D_ta=np.exp(np.log(D[good]).mean()))
-    out['alpha_tam'], out['D_tam'] = fit_msd(lags, m.mean(0))  # as fit_tamsd(x, lags, ensemble=True)
-    out['alpha_ea'], out['D_ea'] = fit_msd(lags, ensemble_msd(x, lags))
-    return out
-
 def sweep(model, neuron, base, start, stop, num_values, samples, gen_T, seed):
     "Generate `samples` trajectories per value of a sweep of `neuron` and fit their MSDs"
-    z = latent_sweep(neuron, model.vae.z_dim, start, stop, num_values, base)
-    set_seed(seed)
-    zt = torch.as_tensor(z, dtype=torch.float32).repeat_interleave(samples, 0)
-    disp = model.generate(z=zt, T=gen_T, progress=False)[:, 0].numpy().reshape(num_values, samples, gen_T)
-    lags = default_lags(gen_T + 1)
-    per = [fits_of(d, lags) for d in disp]
-    values = z[:, neuron]
+    sw = sweep_neuron(model, neuron, start, stop, num_values, base, samples=samples, T=gen_T, seed=seed)
+    per, values = sw.to_dict('records'), sw.value.to_numpy()
     res = dict(neuron=int(neuron), start=num(start), stop=num(stop), values=nums(values),
-               **{k: nums([p[k] for p in per]) for k in per[0]})
+               **{k: nums([p[k] for p in per]) for k in MSD_FITS})
     for key in ALPHA_FITS:
         y = np.array([p[key] for p in per], dtype=float)
         f = np.isfinite(y)
         res[f'rho_{key}'] = num(spearman(values[f], y[f]) if f.sum() > 2 else np.nan, 4)
-        res[f'monotonic_{key}'] = strictly_monotonic(y)
+        res[f'monotonic_{key}'] = monotonic(y)
         res[f'range_{key}'] = [num(np.nanmin(y)) if f.any() else None, num(np.nanmax(y)) if f.any() else None]
     for key in ('D_ta', 'D_ea'):
         y = np.array([p[key] for p in per], dtype=float)
         f = np.isfinite(y) & (y > 0)
         res[f'rho_log{key}'] = num(spearman(values[f], np.log(y[f])) if f.sum() > 2 else np.nan, 4)
-        res[f'monotonic_{key}'] = strictly_monotonic(np.log(np.where(f, y, np.nan)))
+        res[f'monotonic_{key}'] = monotonic(np.log(np.where(f, y, np.nan)))
         res[f'range_{key}'] = [num(y[f].min()) if f.any() else None, num(y[f].max()) if f.any() else None]
     return res
 
@@ -219,7 +190,7 @@ def calibration(ds, gen_T):
     disp = ds.disp[:, :gen_T].numpy()/np.sqrt(2*ds.D)[:, None]  # every D weighs the same in the pooled ensemble MSD
     rows = []
     for a in np.unique(ds.alpha):
-        f = fits_of(disp[ds.alpha == a], lags)
+        f = msd_fits(disp[ds.alpha == a], lags)
         rows.append(dict(alpha=num(a), **{k: num(f[k], 4) for k in ALPHA_FITS}))
     return rows
 

@@ -25,7 +25,7 @@ from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.basics import Learner, Callback, DataLoader, DataLoaders
 from fastai.callback.schedule import fit_one_cycle
 from spivae.data import load_data
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.loss import Loss
 
 HERE = Path(__file__).parent
@@ -64,10 +64,7 @@ def main():
     Ds, alphas = np.linspace(2e-5, 2e-2, 5), np.linspace(0.2, 1.8, 9)
     ds_args = dict(path=args.data or tempfile.mkdtemp(), model='fbm', N=int(N/len(alphas)/len(Ds)*2), T=400, D=Ds,
                    alpha=alphas, seed=0, valid_pct=0.2, bs=2**8, N_save=N, T_save=400, device='cpu')
-    model_args = dict(o_dim=ds_args['T']-1, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6,
-                      decoder=[100,200], beta=0, in_channels=1, res_channels=16, skip_channels=16, c_channels=6,
-                      g_channels=0, res_kernel_size=3, layer_size=4, stack_size=1, out_distribution='Normal',
-                      num_mixtures=1, use_pad=False, model_name='SPIVAE')
+    model_args = seed_model_args(ds_args['T'])
     t0 = time.perf_counter(); dls = load_data(ds_args); t_gen = time.perf_counter() - t0
     t0 = time.perf_counter(); dls = load_data(ds_args); t_load = time.perf_counter() - t0
     res = dict(machine=dict(cpu_count=torch.get_num_threads(), python=platform.python_version(), torch=torch.__version__),

@@ -21,12 +21,11 @@ from fastai.torch_core import set_seed  # python, numpy and torch
 from fastai.optimizer import Adam
 from spivae.data import Trajectories, TrajDL
 from spivae.stream import write_stream, StreamTrajectories, StreamDL
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.loss import Loss
 
 HERE = Path(__file__).parent
-MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                  c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+MODEL_ARGS = seed_model_args(400)
 
 def mem_mb(key='VmHWM'):
     "Resident memory of this process in MB: VmHWM (peak so far) or VmRSS (now)"

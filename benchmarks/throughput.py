@@ -33,7 +33,7 @@ import numpy as np, torch
 import torch.nn.functional as F
 from fastai.basics import Callback
 from spivae.data import load_data
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.train import spivae_learner
 import spivae.train
 from fastai.torch_core import rank_distrib, set_seed
@@ -56,8 +56,7 @@ dls = load_data(dict(path=data, model='fbm', N=266, T=400, D=Ds, alpha=alphas, s
                      N_save=6000, T_save=400, device='cpu'))
 if config == 'prepare': sys.exit(0)  # the data cache is written
 set_seed(seed)
-model = VAEWaveNet(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                   c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+model = VAEWaveNet(**seed_model_args(400))
 model.layout = 'plain' if config == 'before' or 'plain' in config else 'auto'  # 'auto': channels-last on the CPU
 compile_s = None
 if 'compile' in config:

@@ -22,12 +22,11 @@ from pathlib import Path
 import torch
 from fastai.torch_core import set_seed  # python, numpy and torch
 import torch.nn.functional as F
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.train import keep_freed_memory
 
 HERE = Path(__file__).parent
-MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                  c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+MODEL_ARGS = seed_model_args(400)
 
 class FlatConv(torch.autograd.Function):
     "Convolution on a flat (C_in, N) buffer: y[:, j] = b + Σ_k W[:, :, k] @ h[:, j + k·d] for j < n"

@@ -24,13 +24,12 @@ from fastai.basics import Learner
 from fastai.callback.schedule import fit_one_cycle
 from fastai.optimizer import Adam
 from spivae.data import load_data
-from spivae.models import VAEWaveNet
+from spivae.models import VAEWaveNet, seed_model_args
 from spivae.loss import Loss
 from spivae.train import keep_freed_memory, spivae_learner
 
 HERE = Path(__file__).parent
-MODEL_ARGS = dict(o_dim=399, nc_in=1, nc_out=6, nf=[16]*4, avg_size=16, encoder=[200,100], z_dim=6, decoder=[100,200],
-                  c_channels=6, res_channels=16, skip_channels=16, res_kernel_size=3, layer_size=4, stack_size=1)
+MODEL_ARGS = seed_model_args(400)
 
 def median_ms(f, batches):
     "Median wall-clock milliseconds of `f(x, y)` over `batches` (after one warm-up call)"

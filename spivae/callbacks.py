@@ -24,8 +24,10 @@ from fastai.torch_core import find_bs, num_distrib, rank_distrib, distrib_barrie
 import torch.distributed as dist
 from fastcore.basics import patch
 from fastcore.foundation import L
-from .loss import Loss, kl_divergence, mix_gaussian_loss, _check_beta
-from .train import save_model, latent_means, _check_fits, _build
+from .loss import Loss, kl_divergence, mix_gaussian_loss
+from .checks import check_beta
+from .train import save_model, check_fits, build_model
+from .readout import latent_means
 from .readout import KL_THRESHOLD, surviving_neurons
 
 # %% ../nbs/04_callbacks.ipynb #66485a04
@@ -48,7 +50,7 @@ class BetaSchedule:
 
 class ConstantBeta(BetaSchedule):
     "The same β for the whole fit"
-    def __init__(self, beta:float): self.beta = _check_beta(beta)
+    def __init__(self, beta:float): self.beta = check_beta(beta)
     def at(self, epoch, n_epoch): return self.beta
     def __repr__(self): return f'ConstantBeta({self.beta:g})'
 
@@ -63,7 +65,7 @@ def _stage_list(stages):
         n, b = st
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"stage {i}: epochs must be an integer >= 1, got {n!r}")
-        try: b = _check_beta(b)
+        try: b = check_beta(b)
         except ValueError as e: raise ValueError(f"stage {i}: {e}") from None
         if out and b < out[-1][1]:
             raise ValueError(f"stage {i}: beta {b:g} is lower than the {out[-1][1]:g} of stage {i-1}; "
@@ -86,7 +88,7 @@ class RampBeta(BetaSchedule):
     def __init__(self, beta_start:float, beta_end:float, # β before and after the ramp (beta_end >= beta_start)
                  pct_start:float=0., pct_end:float=1., # where the ramp starts and ends, as fractions of the fit
                 ):
-        self.beta_start, self.beta_end = _check_beta(beta_start), _check_beta(beta_end)
+        self.beta_start, self.beta_end = check_beta(beta_start), check_beta(beta_end)
         if self.beta_end < self.beta_start: raise ValueError(f"beta_end {beta_end:g} is lower than beta_start {beta_start:g}: β anneals upwards")
         if not 0 <= pct_start < pct_end <= 1: raise ValueError(f"need 0 <= pct_start < pct_end <= 1, got {pct_start}, {pct_end}")
         self.pct_start, self.pct_end = float(pct_start), float(pct_end)
@@ -388,7 +390,7 @@ class StagedCheckpoint(Callback):
     def before_fit(self):
         self.active = not hasattr(self.learn, 'lr_finder')
         if not self.active: return
-        _check_fits(_build(type(self._model), self.model_args), self._model.state_dict(), "model_args do not build the learner's model")
+        check_fits(build_model(type(self._model), self.model_args), self._model.state_dict(), "model_args do not build the learner's model")
         earlier = sorted(p.name for p in self.folder.glob(f'{self.prefix}_*.safetensors') if p not in self.written)
         if earlier and not self.overwrite:
             raise FileExistsError(f"{self.folder} holds checkpoints of an earlier run ({', '.join(earlier[:3])}{', ...' if len(earlier) > 3 else ''}): "

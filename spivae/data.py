@@ -1,4 +1,5 @@
-"""Seeded, cached FBM and SBM displacement datasets with named labels, served as fastai `DataLoaders`.
+"""Seeded, cached FBM and SBM displacement data sets with their labels α and D, served as fastai `DataLoaders`;
+caches are locked, checksummed and rebuilt when damaged.
 
 Docs: https://spivae.github.io/spivae/data.html.md"""
 
