@@ -27,6 +27,8 @@ suppress_warnings = ['myst.header']  # a notebook may go from its title to a ###
 html_theme = 'furo'
 html_title = project
 html_copy_source = False
+html_static_path = ['_static']
+html_css_files = ['spivae.css']  # code blocks and tables wrap: long lines are shown whole, not cut at the right edge
 html_show_sourcelink = False
 html_theme_options = {'source_repository': _meta.get('urls', {}).get('Repository', ''), 'source_branch': 'main',
                       'source_directory': 'nbs/'}

@@ -1,10 +1,10 @@
 """Build the documentation site from the notebooks, without Quarto: `python tools/build_docs.py` writes `_site/`.
 
 1. Copies nbs/ (every notebook and asset git sees, tutorials/ included) to `_docs_build/src/`, processing each
-   notebook as nbdev's docs do: `#|` directive lines are removed; `#| hide` cells and exported cells run but are
-   not shown; after each `#| export` cell comes the documentation of the public functions and classes it defines,
-   taken from the package (signature with its docments, docstring), like nbdev's `show_doc`; `#| echo: false`
-   hides a cell's code and `#| output: false` its output.
+   notebook as nbdev's docs do: `#|` directive lines are removed (from markdown cells too); `#| hide` cells and
+   exported cells run but are not shown; after each `#| export` cell comes the documentation of the public
+   functions and classes it defines, taken from the package (signature with its docments, docstring), like nbdev's
+   `show_doc`; `#| echo: false` hides a cell's code and `#| output: false` its output.
 2. Executes each notebook with nbclient (a per-cell timeout; figures are captured as PNG by the inline backend).
    Cells marked `#| eval: false` or with a flag of `tst_flags` (`#| slow`, `#| cuda`, ...) are shown, not run.
    A cell that raises fails the build.
@@ -143,7 +143,9 @@ def process(nb, rel:Path, no_run:set):
     module, cells, level = None, [], 2  # level: of the last markdown heading; show_doc headings go one below
     for cell in nb.cells:
         if cell.cell_type != 'code':
-            if cell.cell_type == 'markdown' and (hs := re.findall(r'^(#{2,6}) ', cell.source, re.M)): level = len(hs[-1])
+            if cell.cell_type == 'markdown':
+                cell.source = split_directives(cell.source)[1]  # `#| export` (nbdev's llms.txt) is not shown
+                if (hs := re.findall(r'^(#{2,6}) ', cell.source, re.M)): level = len(hs[-1])
             cells.append(cell); continue
         dirs, src = split_directives(cell.source)
         if 'default_exp' in dirs:

@@ -1,8 +1,9 @@
 """Write README.md from nbs/index.ipynb without Quarto (nbdev-readme needs it); `--check` fails if README.md is stale.
 
 Markdown cells are copied with their relative links and images made relative to the repository root (the notebook
-lives in nbs/); code cells become ```python blocks; cells marked `#| hide` are left out, `#| echo: false` drops a
-cell's code and `#| output: false` its output; other `#|` directive lines are removed.
+lives in nbs/), without their `#|` directive lines (`#| export` marks the paragraphs nbdev puts into llms.txt and the
+package docstring); code cells become ```python blocks; cells marked `#| hide` are left out, `#| echo: false` drops
+a cell's code and `#| output: false` its output; other `#|` directive lines are removed.
 """
 import argparse, json, re, sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def render(nb_path:Path)->str:
     for cell in nb['cells']:
         src = ''.join(cell['source']).rstrip('\n')
         if cell['cell_type'] == 'markdown':
+            src = '\n'.join(_directives(src.splitlines())[1]).strip('\n')  # `#| export`: nbdev's llms.txt and package docstring
             if src: parts.append(_from_root(src))
             continue
         if cell['cell_type'] != 'code': continue

@@ -5,10 +5,12 @@ missing and running as root). For the landing page, the `models` API page and a 
 there is one, else the first notebook with a figure) it saves a screenshot under `_site_screenshots/` and checks, in
 the DOM Chromium built, the expected headings and signatures, the math typeset by MathJax, and that every <img>
 figure is a non-empty PNG that the browser fetched from the server. Then it crawls every HTML page of the site and
-checks that each internal link (href/src, and its #fragment) resolves to a file and an id of the site.
+checks that each internal link (href/src, and its #fragment) resolves to a file and an id of the site. On the
+pages with code or tables it checks that every code block, text output and table is shown whole: none is wider
+than its box (a long line wraps instead of running past the right edge, where a hidden scrollbar would cut it).
 Prints one line per check and ends with `N passed, N failed`; exits non-zero if any check failed.
 """
-import argparse, functools, os, re, shutil, subprocess, sys, tempfile, threading, urllib.error, urllib.parse, urllib.request
+import argparse, functools, json, os, re, shutil, subprocess, sys, tempfile, threading, urllib.error, urllib.parse, urllib.request
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -77,12 +79,35 @@ def crawl(site:Path):
 
 ## The site in a browser
 
+PROBE = '/_probe_wide_pre.html'  # served by the test server only, never part of the site
+PROBE_HTML = '''<!DOCTYPE html><html><body style="margin:0">
+<pre id="result">pending</pre>
+<iframe id="page" style="width:1280px;height:2000px;border:0"></iframe>
+<script>
+const frame = document.getElementById('page');
+frame.onload = () => {
+  const doc = frame.contentDocument, shown = e => e.getClientRects().length > 0;
+  const longest = e => e.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '').trim().slice(0, 100);
+  const pres = [...doc.querySelectorAll('pre')].filter(shown), tables = [...doc.querySelectorAll('article table')].filter(shown);
+  const wide = pres.filter(p => p.scrollWidth > p.clientWidth + 1).map(p => `<pre> ${p.scrollWidth}px in ${p.clientWidth}px: ` + longest(p))
+    .concat(tables.filter(t => t.offsetWidth > t.parentElement.clientWidth + 1)
+    .map(t => `<table> ${t.offsetWidth}px in ${t.parentElement.clientWidth}px: ` + longest(t.rows[0])));
+  document.getElementById('result').textContent = 'PRE ' + JSON.stringify({shown: pres.length, tables: tables.length, wide: wide});
+};
+frame.src = decodeURIComponent(location.hash.slice(1));
+</script></body></html>'''
+
 class Server:
-    "The site on a free port of 127.0.0.1, recording the paths it served"
+    "The site on a free port of 127.0.0.1, recording the paths it served; also serves the probe page `PROBE`"
     def __init__(self, site:Path):
         served = self.served = []
         class Handler(SimpleHTTPRequestHandler):
             def log_message(self, fmt, *args): pass
+            def do_GET(self):
+                if urllib.parse.urlsplit(self.path).path != PROBE: return super().do_GET()
+                body = PROBE_HTML.encode()
+                self.send_response(200); self.send_header('Content-Type', 'text/html; charset=utf-8')
+                self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
             def send_response(self, code, message=None):
                 served.append((urllib.parse.unquote(urllib.parse.urlsplit(self.path).path), code))
                 super().send_response(code, message)
@@ -148,6 +173,17 @@ def check_page(exe, server, site, shots, page:Path, expect:list, figures=False, 
                   data[:8] == PNG and len(data) > 1000 and fetched,
                   f'PNG signature {data[:8] == PNG}, {len(data)} bytes, fetched by the browser: {fetched} ({data[:60]!r})')
 
+def check_code_whole(exe, server, site, page:Path):
+    "Every <pre> (code, signatures, text outputs) and table that `page` shows in a 1280 px window fits its box"
+    rel = page.relative_to(site).as_posix()
+    try: dom = Page(browse(exe, server.url + PROBE.lstrip('/') + '#' + urllib.parse.quote(rel), '--dump-dom'))
+    except (RuntimeError, subprocess.TimeoutExpired) as e: return check(f'{rel}: opens in chromium', False, str(e))
+    m = re.search(r'PRE (\{.*\})', ''.join(dom.text))
+    if not check(f'{rel}: the code-width probe ran', m is not None, 'the probe page did not report'): return
+    res = json.loads(m.group(1))
+    check(f"{rel}: code blocks and tables shown whole ({res['shown']} <pre>, {res['tables']} tables, none wider than its box)",
+          res['shown'] + res['tables'] > 0 and not res['wide'], f"{len(res['wide'])} cut at the right edge:\n    " + '\n    '.join(res['wide'][:10]))
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--site', type=Path, default=ROOT/'_site')
@@ -169,6 +205,9 @@ def main():
         if check('a tutorial or notebook page has a figure', fig is not None, 'no page has an <img> under _images/'):
             title = Page(fig.read_text(encoding='utf-8')).headings[0][1]
             check_page(exe, server, site, shots, fig, [title], figures=True)
+        for page in sorted(site.rglob('*.html')):
+            if page.name not in ('genindex.html', 'search.html') and {'pre', 'table'} & Page(page.read_text(encoding='utf-8')).tags:
+                check_code_whole(exe, server, site, page)
     finally: server.httpd.shutdown()
     crawl(site)
     passed, failed = results.count(True), results.count(False)
