@@ -4,7 +4,7 @@ Every target of `spivae.fuzz.FUZZ_TARGETS` (`load_data` requests, `VAEWaveNet` a
 inputs, `Loss` arguments and inputs, damaged checkpoint bytes, damaged FBM and SBM cache bytes) is run on
 `--examples` hypothesis draws per seed. Each draw must end in a documented error that names what was wrong, or in a
 result that passes its independent check; a hang (over 30 s), an error raised outside spivae or one that names
-nothing, and a wrong result all fail. The CI profile of the same properties runs in `nbs/10_fuzz.ipynb`.
+nothing, and a wrong result all fail. The CI profile of the same properties runs in `nbs/13_fuzz.ipynb`.
 
 Run: `python benchmarks/fuzz.py` (about 10 minutes with the defaults); writes benchmarks/results/fuzz.json and fuzz.md.
 """
@@ -46,7 +46,7 @@ def main():
              f"{len(a.targets)} targets × {len(a.seeds)} seeds × {a.examples} draws, {res['minutes']} min, "
              f"torch {torch.__version__}, spivae {spivae.__version__}.\n",
              "Each draw ends in a documented error naming what was wrong, or in a result that passes its independent check "
-             "(see `nbs/10_fuzz.ipynb`). A falsified property is listed below the table with its shrunk example.\n",
+             "(see `nbs/13_fuzz.ipynb`). A falsified property is listed below the table with its shrunk example.\n",
              "| target | seed | draws | correct results | documented errors (by type) | falsified | seconds |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:

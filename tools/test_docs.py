@@ -198,7 +198,7 @@ def main():
     try:
         nav = ['Models'] + (['Tutorials'] if (site/'tutorials').is_dir() else [])  # sidebar sections
         check_page(exe, server, site, shots, site/'index.html', ['spivae', 'Install', 'How to use', *nav])
-        check_page(exe, server, site, shots, site/'01_models.html',
+        check_page(exe, server, site, shots, site/'04_models.html',
                    ['Models', 'VAEConv1d', 'VAEWaveNet', 'class VAEWaveNet(', 'VAE with autoregressive decoder',
                     'VAEWaveNet.sample_batch'], math=True)
         fig = figure_page(site)
