@@ -1,0 +1,134 @@
+"""Study (issue 18): which training settings make the α neuron enter the latent space at β = 0 and survive annealing.
+
+One run = one seed of one recipe, in this process: data as `spivae_train` draws them (seed → data, split, batch
+order, initial weights), a β = 0 stage followed by annealing stages, one or several learning-rate cycles, and the
+levers below. Each epoch records the validation loss and the held-out R² of α and log D from the validation latent
+means (`LatentR2`, the stage-0 proxy). The end records the readout (`latent_readout` over the validation set:
+KL per neuron, survivors, Spearman |ρ| with α and log D) and whether the main job's finding holds (one survivor with
+|ρ α| >= 0.9, another with |ρ log D| >= 0.9). The JSON goes to `--out`, with every setting and the seed.
+
+Levers:
+- `--input-drop P [--drop-until F]`: in training, each displacement the WaveNet reads is replaced by 0 with
+  probability P (the encoder sees all), during the first fraction F of the fit (default: the whole β = 0 stage);
+- `--encoder-scale`: the encoder reads x / rms(x) and log rms(x) (a new first convolution, two input channels);
+- `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--restart-lr` (one cycle per stage);
+- `--grid paper`: the paper's 21 α × 10 D grid (`--per-pair` trajectories each) instead of the main job's.
+
+Run: `python benchmarks/recipe_study.py --seed 0 --stage0 12 --anneal 1e-4:3,1e-3:3,4e-3:3 --out /tmp/s0.json`
+"""
+import argparse, json, sys, time, tempfile
+from pathlib import Path
+import numpy as np, torch
+from fastai.basics import Callback
+from fastai.callback.training import GradientClip
+from fastai.torch_core import set_seed
+from spivae.data import load_data
+from spivae.models import VAEWaveNet, seed_model_args
+from spivae.readout import LatentR2, latent_readout
+from spivae.train import spivae_learner
+from spivae.readout import latent_means
+from spivae.callbacks import StagedBeta
+
+GRIDS = dict(main=(np.linspace(0.2, 1.8, 9), np.linspace(2e-5, 2e-2, 5)),
+             main_log=(np.linspace(0.2, 1.8, 9), np.geomspace(1e-5, 1e-2, 5)),
+             paper=(np.linspace(0.2, 1.8, 21), np.geomspace(1e-5, 1e-2, 10)))
+
+def model_args(T, res_scale): return seed_model_args(T, res_scale=res_scale)
+
+class InputDrop(Callback):
+    "In training, until `until` of the fit, replace each input step of the WaveNet (not the encoder's) by 0 with probability `p`"
+    def __init__(self, p, until): self.p, self.until = p, until
+    def before_fit(self):
+        def drop(mod, inp):
+            if not mod.training or self.learn.pct_train >= self.until: return None
+            x = inp[0]
+            return (x*(torch.rand(x.shape[0], 1, x.shape[2], device=x.device) >= self.p),)
+        self.hook = self.learn.model.init_conv.register_forward_pre_hook(drop)
+    def after_fit(self): self.hook.remove()
+
+def encoder_scale(model):
+    "Give the VAE encoder (x / rms(x), log rms(x)) instead of x: a new first convolution with two input channels"
+    enc = model.vae.encoder
+    enc[0] = torch.nn.Conv1d(2, enc[0].out_channels, enc[0].kernel_size[0])
+    torch.nn.init.kaiming_normal_(enc[0].weight, mode='fan_out', nonlinearity='relu'); torch.nn.init.zeros_(enc[0].bias)
+    def scaled(mod, inp):
+        x = inp[0]
+        rms = x.pow(2).mean(-1, keepdim=True).clamp_min(1e-24).sqrt()
+        return (torch.cat([x/rms, rms.log().expand_as(x)], 1),)
+    enc.register_forward_pre_hook(scaled)
+
+class Log(Callback):
+    order = 100
+    def before_fit(self): self.t0, self.rows = time.perf_counter(), []
+    def after_epoch(self):
+        names, vals = self.recorder.metric_names[1:-1], self.recorder.log[1:-1]
+        row = {n: (float(v) if v is not None else None) for n, v in zip(names, vals)}
+        row.update(epoch=int(self.epoch), beta=float(self.loss_func.beta), seconds=round(time.perf_counter() - self.t0, 1))
+        self.rows.append(row)
+        print(json.dumps(row), flush=True)
+
+def parse_anneal(s):
+    if not s: return []
+    return [(int(n), float(b)) for b, n in (part.split(':') for part in s.split(','))]
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--grid', choices=list(GRIDS), default='main')
+    p.add_argument('--per-pair', type=int, default=266)
+    p.add_argument('--T', type=int, default=400)
+    p.add_argument('--stage0', type=int, default=12, help='epochs at β = 0')
+    p.add_argument('--anneal', default='1e-4:3,1e-3:3,4e-3:3', help='β:epochs,... after β = 0')
+    p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--bs', type=int, default=256)
+    p.add_argument('--pct-start', type=float, default=0.25)
+    p.add_argument('--restart-lr', action='store_true')
+    p.add_argument('--grad-clip', type=float, default=None)
+    p.add_argument('--res-scale', action='store_true')
+    p.add_argument('--input-drop', type=float, default=0.)
+    p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
+    p.add_argument('--encoder-scale', action='store_true')
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--data', default=None)
+    p.add_argument('--out', required=True)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    t_start = time.perf_counter()
+    alphas, Ds = GRIDS[a.grid]
+    data = a.data or tempfile.mkdtemp(prefix='spivae_study_')
+    set_seed(a.seed)
+    dls = load_data(dict(path=data, model='fbm', N=a.per_pair, T=a.T, D=Ds, alpha=alphas, seed=a.seed, valid_pct=0.2,
+                         bs=a.bs, N_save=a.per_pair*len(Ds), T_save=a.T, device='cpu'))
+    t_data = time.perf_counter() - t_start
+    set_seed(a.seed)
+    model = VAEWaveNet(**model_args(a.T, a.res_scale))
+    if a.encoder_scale: encoder_scale(model)
+    stages = [(a.stage0, 0.)] + parse_anneal(a.anneal)
+    n_epoch = sum(n for n, _ in stages)
+    cbs = [Log()]
+    if a.input_drop > 0: cbs.append(InputDrop(a.input_drop, a.stage0/n_epoch if a.drop_until is None else a.drop_until))
+    if a.grad_clip: cbs.append(GradientClip(a.grad_clip))
+    learn = spivae_learner(dls, model, metrics=[LatentR2('alpha'), LatentR2('D')])
+    t0 = time.perf_counter()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_beta_schedule(StagedBeta(stages), lr_max=a.lr, restart_lr=a.restart_lr, pct_start=a.pct_start, cbs=cbs)
+    t_train = time.perf_counter() - t0
+    log = cbs[0].rows
+    mu, logvar, al, D = latent_means(learn.model, dls.valid)
+    ro = latent_readout(mu, logvar, al, D)
+    surv = ro[ro.survives]
+    ra, rd = surv.rho_alpha.abs(), surv.rho_logD.abs()
+    a_n = int(ra.idxmax()) if len(surv) else None
+    d_n = int(rd.idxmax()) if len(surv) else None
+    found = bool(len(surv) >= 2 and a_n != d_n and ra[a_n] >= 0.9 and rd[d_n] >= 0.9)
+    s0 = log[a.stage0 - 1]
+    res = dict(settings=vars(a), stages=stages, n_epoch=n_epoch, data_s=round(t_data, 1), train_min=round(t_train/60, 2),
+               stage0_r2_alpha=s0['r2_alpha'], stage0_r2_logD=s0['r2_logD'], stage0_valid=s0['valid_loss'],
+               final_valid=log[-1]['valid_loss'], survivors=surv.index.tolist(),
+               kl=[round(float(k), 4) for k in ro.kl], rho_alpha=ra.round(3).to_dict(), rho_logD=rd.round(3).to_dict(),
+               alpha_neuron=a_n, D_neuron=d_n, found=found, log=log)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(res, indent=1))
+    print(json.dumps({k: v for k, v in res.items() if k not in ('log', 'settings')}))
+
+if __name__ == '__main__': main()
