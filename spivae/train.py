@@ -31,6 +31,7 @@ import spivae
 from .models import VAEWaveNet
 from .loss import Loss, spivae_metrics
 from .data import atomic_write_bytes
+import spivae.distributed  # Learner.spivae_distrib_ctx, for the scripts that train through this module
 from fastai.torch_core import num_distrib, rank_distrib
 
 # %% ../nbs/09_train.ipynb #0f9ce174
