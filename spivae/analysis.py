@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from fastai.torch_core import set_seed
 from .generate import latent_sweep
+from .readout import neuron_roles, ROLE_LABELS
 
 # %% ../nbs/08_analysis.ipynb #25d9a85f
 def _as_2d(a, name):
@@ -206,21 +207,37 @@ def plot_latents(mu:np.ndarray, # (N, z_dim) latent means
                  alpha:np.ndarray, # (N,) anomalous exponents
                  D:np.ndarray, # (N,) diffusion coefficients
                  fname:str|Path=None, # save the figure there (PNG) if given
+                 readout:pd.DataFrame=None, # `latent_readout` of the same trajectories: survivors first, noised neurons grey, roles in the titles
+                 rho_min:float=0.9, # as in `neuron_roles`
                 ):
     "Mean of each latent neuron per (alpha, D) against alpha (colour: log D) and against D (colour: alpha)"
+    mu, alpha, D = np.asarray(mu, dtype=float), np.asarray(alpha, dtype=float), np.asarray(D, dtype=float)
     z_dim = mu.shape[1]
     pairs = sorted(set(zip(alpha.tolist(), D.tolist())))
     a = np.array([p[0] for p in pairs]); d = np.array([p[1] for p in pairs])
     m = np.stack([mu[(alpha == pa) & (D == pd)].mean(0) for pa, pd in pairs])
-    fig, axs = plt.subplots(2, z_dim, figsize=(2*z_dim, 4), sharey=True, squeeze=False)
-    for k in range(z_dim):
-        axs[0, k].scatter(a, m[:, k], c=np.log10(d), s=8, cmap='viridis')
-        axs[1, k].scatter(d, m[:, k], c=a, s=8, cmap='plasma')
-        axs[1, k].set_xscale('log')
-        axs[0, k].set_title(f'neuron {k}', fontsize=9)
-        axs[0, k].set_xlabel(r'$\alpha$'); axs[1, k].set_xlabel('$D$')
+    order, titles, alive = list(range(z_dim)), [f'neuron {k}' for k in range(z_dim)], [True]*z_dim
+    if readout is not None:
+        if len(readout) != z_dim: raise ValueError(f"readout has {len(readout)} neurons, mu has {z_dim}")
+        roles = {n: ROLE_LABELS[k] for k, n in neuron_roles(readout, rho_min).items() if n is not None}
+        alive = readout.survives.tolist()
+        order = sorted(order, key=lambda k: not alive[k])  # survivors first, each group in neuron order
+        titles = [f'neuron {k}: ' + (roles.get(k, 'survives') if alive[k] else 'noised') for k in range(z_dim)]
+    fig, axs = plt.subplots(2, z_dim, figsize=(2*z_dim + 1.2, 4.2), sharey=True, squeeze=False, layout='constrained')
+    for col, k in enumerate(order):
+        grey = {} if alive[k] else dict(color='0.6')  # a noised neuron: one grey, no colour scale
+        top = axs[0, col].scatter(a, m[:, k], s=8, **(grey or dict(c=np.log10(d), cmap='viridis')))
+        bottom = axs[1, col].scatter(d, m[:, k], s=8, **(grey or dict(c=a, cmap='plasma')))
+        if col == 0: cbars = top, bottom
+        axs[1, col].set_xscale('log')
+        axs[0, col].set_title(titles[k], fontsize=9, color='black' if alive[k] else 'grey',
+                              fontweight='bold' if readout is not None and alive[k] else 'normal')
+        axs[0, col].set_xlabel(r'$\alpha$'); axs[1, col].set_xlabel('$D$')
+        if not alive[k]:
+            for ax in axs[:, col]: ax.set_facecolor('0.94')
     axs[0, 0].set_ylabel(r'$\mu$'); axs[1, 0].set_ylabel(r'$\mu$')
-    fig.tight_layout()
+    fig.colorbar(cbars[0], ax=axs[0, :], label=r'$\log_{10} D$', fraction=0.03, pad=0.01)
+    fig.colorbar(cbars[1], ax=axs[1, :], label=r'$\alpha$', fraction=0.03, pad=0.01)
     if fname is not None: fig.savefig(fname, dpi=72)
     return fig
 

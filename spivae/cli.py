@@ -20,7 +20,7 @@ from fastai.torch_core import default_device, set_seed, num_distrib, rank_distri
 from .data import load_data, atomic_write_bytes, check_writable
 from .stream import load_stream, check_stream, read_stream_header
 from .models import VAEWaveNet, seed_model_args
-from .readout import latent_means
+from .readout import latent_means, latent_readout, describe_roles
 from .analysis import plot_latents, sweep_fits, MSD_FITS
 from .train import spivae_learner, save_model, load_checkpoint
 from .distributed import rank_batch_size, check_all_ranks
@@ -53,7 +53,7 @@ def spivae_train(
     epochs:int=4, # number of epochs of the one-cycle schedule
     lr:float=1e-4, # maximum learning rate of the one-cycle schedule
     beta:float=0., # weight of the KL divergence
-    out:str='spivae_run', # folder for the checkpoint and the figure
+    out:str='spivae_run', # folder for the checkpoint, the readout and the figure
     data:str='data', # folder caching the generated trajectories
     device:str=None, # 'cpu', 'cuda' or 'cuda:N' (default: a GPU if there is one)
     per_pair:int=266, # trajectories per (alpha, D) pair
@@ -64,7 +64,7 @@ def spivae_train(
     mixed_precision:Annotated[str, "autocast of the forward pass: 'bf16' on a GPU or, when asked, a CPU; 'fp16' on a GPU", {'choices': ('no', 'bf16', 'fp16')}]='no',
     stream:str=None, # train on a stream file written by `write_stream` instead of generating data (its process and length win)
 ):
-    "Train SPIVAE on FBM or SBM trajectories and save the checkpoint and a figure of the latent means"
+    "Train SPIVAE on FBM or SBM trajectories; save the checkpoint, the readout of its neurons and a figure of the latent means"
     bad = usage_error(spivae_train, 'spivae_train')
     if process not in PROCESSES: bad(f"--process {process!r}: use one of {list(PROCESSES)}")
     if epochs < 1: bad(f"--epochs must be at least 1, got {epochs}")
@@ -82,10 +82,10 @@ def spivae_train(
         except (OSError, ValueError) as e: bad(f"--stream: {e}")
         process, length = header['definition']['model'], header['steps'] + 1
     out = Path(out)
-    ckpt, fig_file = out/f'spivae_{process}.safetensors', out/f'latents_{process}.png'
+    ckpt, fig_file, readout_file = out/f'spivae_{process}.safetensors', out/f'latents_{process}.png', out/f'readout_{process}.csv'
     if out.exists() and not out.is_dir(): bad(f"--out {out} is a file, not a folder")
-    if not overwrite and (ckpt.exists() or fig_file.exists()):
-        bad(f"{ckpt if ckpt.exists() else fig_file} exists from an earlier run: pass --overwrite or choose another --out")
+    if not overwrite and (done := [f for f in (ckpt, fig_file, readout_file) if f.exists()]):
+        bad(f"{done[0]} exists from an earlier run: pass --overwrite or choose another --out")
     for opt, folder in [('--out', out)] + ([('--data', data)] if stream is None else []):  # before any work, not after the last epoch
         try: check_writable(folder, opt)
         except (PermissionError, NotADirectoryError) as e: bad(str(e))
@@ -117,9 +117,12 @@ def spivae_train(
         learn.fit_one_cycle(epochs, lr_max=lr)
     if rank_distrib(): return learn  # only process 0 writes
     save_model(ckpt, learn.model, model_args, ds_args)
-    mu, _, a, d = latent_means(learn.model, dls.valid)
-    plt.close(plot_latents(mu, a, d, fig_file))
-    print(f"checkpoint: {ckpt}\nlatent means: {fig_file}")
+    mu, logvar, a, d = latent_means(learn.model, dls.valid)
+    readout = latent_readout(mu, logvar, a, d)
+    atomic_write_bytes(readout_file, readout.to_csv().encode())
+    plt.close(plot_latents(mu, a, d, fig_file, readout=readout))
+    print(f"what the latent neurons carry (validation set):\n{describe_roles(readout)}")
+    print(f"checkpoint: {ckpt}\nlatent means: {fig_file}\nreadout: {readout_file}")
     return learn
 
 # %% ../nbs/12_cli.ipynb #6ea756ac
