@@ -11,6 +11,13 @@ Levers:
 - `--input-drop P [--drop-until F]`: in training, each displacement the WaveNet reads is replaced by 0 with
   probability P (the encoder sees all), during the first fraction F of the fit (default: the whole β = 0 stage);
 - `--encoder-scale`: the encoder reads x / rms(x) and log rms(x) (a new first convolution, two input channels);
+- `--short-rf K [--short-until F]`: during the first fraction F of the fit (default: the β = 0 stage) the dilated
+  convolutions of the residual blocks from block K on see only the current step (their two earlier taps are held at
+  0), so the WaveNet's receptive field is 2 + 2(2^K - 1) steps instead of 32 (K = 0: 2 steps). A decoder that cannot
+  estimate α from its own window gains more from an α in the latent; at F the taps open, starting from 0, so the
+  function the network computes does not jump;
+- `--restore-best TOL`: after an epoch whose validation loss is more than TOL above the best so far in the same
+  β stage, the weights of the best epoch come back (a guard against the setbacks);
 - `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--restart-lr` (one cycle per stage);
 - `--grid paper`: the paper's 21 α × 10 D grid (`--per-pair` trajectories each) instead of the main job's.
 
@@ -45,6 +52,36 @@ class InputDrop(Callback):
             return (x*(torch.rand(x.shape[0], 1, x.shape[2], device=x.device) >= self.p),)
         self.hook = self.learn.model.init_conv.register_forward_pre_hook(drop)
     def after_fit(self): self.hook.remove()
+
+class ShortRF(Callback):
+    "Until `until` of the fit, the dilated convolutions of the residual blocks from block `k` on see the current step only"
+    def __init__(self, k, until): self.k, self.until, self.hooks = k, until, []
+    def before_fit(self):
+        for b in self.learn.model.res_stack[self.k:]:
+            w = b.dilated.conv.weight
+            with torch.no_grad(): w[..., :-1] = 0  # Adam moves a weight whose gradient was always 0 by exactly 0
+            mask = torch.zeros_like(w); mask[..., -1] = 1
+            self.hooks.append(w.register_hook(lambda g, m=mask: g*m))
+    def _open(self):
+        if not self.hooks: return
+        for h in self.hooks: h.remove()
+        self.hooks = []
+        print(json.dumps(dict(short_rf='opened', epoch=int(self.epoch))), flush=True)
+    def before_batch(self):
+        if self.training and self.hooks and self.learn.pct_train >= self.until: self._open()
+    def after_fit(self): self._open()
+
+class RestoreBest(Callback):
+    "After an epoch whose validation loss is more than `tol` above the best of its β stage, load the best weights back"
+    order = 90
+    def __init__(self, tol): self.tol = tol
+    def before_fit(self): self.best, self.state, self.beta, self.restored = float('inf'), None, None, []
+    def after_epoch(self):
+        v, beta = float(self.recorder.log[2]), float(self.loss_func.beta)
+        if beta != self.beta: self.best, self.state, self.beta = float('inf'), None, beta
+        if v < self.best: self.best, self.state = v, {k: t.detach().clone() for k, t in self.learn.model.state_dict().items()}
+        elif v > self.best + self.tol and self.state is not None:
+            self.learn.model.load_state_dict(self.state); self.restored.append(int(self.epoch))
 
 def encoder_scale(model):
     "Give the VAE encoder (x / rms(x), log rms(x)) instead of x: a new first convolution with two input channels"
@@ -88,6 +125,9 @@ def main():
     p.add_argument('--input-drop', type=float, default=0.)
     p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--encoder-scale', action='store_true')
+    p.add_argument('--short-rf', type=int, default=None, help='first residual block whose dilated taps are held at 0')
+    p.add_argument('--short-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
+    p.add_argument('--restore-best', type=float, default=None, help='tolerance in nats')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--data', default=None)
     p.add_argument('--out', required=True)
@@ -108,6 +148,8 @@ def main():
     cbs = [Log()]
     if a.input_drop > 0: cbs.append(InputDrop(a.input_drop, a.stage0/n_epoch if a.drop_until is None else a.drop_until))
     if a.grad_clip: cbs.append(GradientClip(a.grad_clip))
+    if a.short_rf is not None: cbs.append(ShortRF(a.short_rf, a.stage0/n_epoch if a.short_until is None else a.short_until))
+    if a.restore_best is not None: cbs.append(RestoreBest(a.restore_best))
     learn = spivae_learner(dls, model, metrics=[LatentR2('alpha'), LatentR2('D')])
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
@@ -126,7 +168,8 @@ def main():
                stage0_r2_alpha=s0['r2_alpha'], stage0_r2_logD=s0['r2_logD'], stage0_valid=s0['valid_loss'],
                final_valid=log[-1]['valid_loss'], survivors=surv.index.tolist(),
                kl=[round(float(k), 4) for k in ro.kl], rho_alpha=ra.round(3).to_dict(), rho_logD=rd.round(3).to_dict(),
-               alpha_neuron=a_n, D_neuron=d_n, found=found, log=log)
+               alpha_neuron=a_n, D_neuron=d_n, found=found,
+               restored=next((c.restored for c in cbs if isinstance(c, RestoreBest)), []), log=log)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1))
     print(json.dumps({k: v for k, v in res.items() if k not in ('log', 'settings')}))
