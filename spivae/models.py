@@ -23,7 +23,7 @@ from fastai.layers import AdaptiveConcatPool1d
 from fastcore.basics import store_attr, patch
 from fastprogress.fastprogress import progress_bar
 from .checks import short_repr, int_arg, pos_int, int_list_arg, bool_arg, check_beta, known_args
-from .distributions import OUT_DISTRIBUTIONS, split_mixture, sample_from_mix_gaussian
+from .distributions import OUT_DISTRIBUTIONS, split_mixture, sample_from_mix_gaussian, scale_means
 
 # %% ../nbs/04_models.ipynb #355caee0
 def init_cnn(
@@ -113,6 +113,7 @@ def _causal_input(dc:'DilatedCausalConv1d', x:Tensor)->Tensor:
 
 class _PlainLayers:
     "The layer helpers on `(B, C, T)` tensors: each layer is called, so its hooks run"
+    channel_dim = 1  # the channel axis of this layout's outputs
     def to_layout(self, t:Tensor)->Tensor: return t    # a (B, C, T) tensor in this layout
     def from_layout(self, t:Tensor)->Tensor: return t  # a tensor of this layout as (B, C, T)
     def seq(self, layers:nn.Sequential, h:Tensor)->Tensor: return layers(h)
@@ -429,6 +430,7 @@ class VAEWaveNet(Module):
                  use_pad:bool=False, # pad the causal convolutions so that the output is as long as the input
                  weight_norm:bool=False, # apply weight normalization to the WaveNet's convolutions
                  res_scale:bool=False, # the reference code's factors: residual stream × √½ after each block, skip sum × √(1/blocks)
+                 scaled_mean:bool=False, # the mean outputs are in units of their component's scale: μ = m·σ (`scale_means`)
                  nf:list=None, # the VAE's number of filters per convolution (`VAEConv1d`): needed when c_channels > 0
                  encoder:list=None, # the VAE's encoder dense layers sizes: needed when c_channels > 0
                  decoder:list=None, # the VAE's decoder dense layers sizes: needed when c_channels > 0
@@ -451,7 +453,7 @@ class VAEWaveNet(Module):
                              "(a mixture of num_mixtures Gaussians)")
         discrete_channels = int_arg('discrete_channels', discrete_channels, 1)
         flags = dict(use_pad=bool_arg('use_pad', use_pad), weight_norm=bool_arg('weight_norm', weight_norm),
-                     res_scale=bool_arg('res_scale', res_scale))
+                     res_scale=bool_arg('res_scale', res_scale), scaled_mean=bool_arg('scaled_mean', scaled_mean))
         if model_name is not None and not isinstance(model_name, str):
             raise TypeError(f"model_name must be a string or None, got {short_repr(model_name)} ({type(model_name).__name__})")
         if wave['in_channels'] != 1 or wave['out_channels'] != 1:
@@ -487,9 +489,9 @@ class VAEWaveNet(Module):
             _check_n_params(wavenet)
         in_channels, res_channels, skip_channels, c_channels, g_channels, out_channels, res_kernel_size, \
             layer_size, stack_size, num_mixtures = wave.values()
-        use_pad, weight_norm, res_scale = flags.values()
+        use_pad, weight_norm, res_scale, scaled_mean = flags.values()
         store_attr('in_channels,res_channels,skip_channels,c_channels,g_channels,out_channels,res_kernel_size,'
-                   'layer_size,stack_size,discrete_channels,num_mixtures,use_pad,res_scale,model_name')
+                   'layer_size,stack_size,discrete_channels,num_mixtures,use_pad,res_scale,scaled_mean,model_name')
         self.out_distribution = out_distribution.lower()
         if c_channels: self.vae = VAEConv1d(**vae)
         self.init_conv = nn.Conv1d(in_channels, res_channels, 1)
@@ -575,7 +577,8 @@ class VAEWaveNet(Module):
             r, s = layers.block(blk, l, h, cond, l < last)
             skips = layers.add_skip(skips, s)
             if r is not None: h = (layers.last(h, r) + r) * SQRT_HALF if self.res_scale else r
-        return layers.out(self, skips)
+        y = layers.out(self, skips)
+        return scale_means(y, layers.channel_dim) if self.scaled_mean and y is not None else y
 
     def forward(self,
                 x:Tensor, # (B, in_channels, T) displacements, B >= 1, of the parameters' dtype (float32 also under autocast)
@@ -801,6 +804,7 @@ class _StepLayers:
         y = torch.addmm(self.w.skip_bias, self.w.skip, self.gates.view(-1, self.B))
         for layer in self.w.out: y = y.relu_() if layer is None else torch.addmm(layer[1], layer[0], y)
         return y  # (3*num_mixtures, B)
+    channel_dim = 0
 
 # %% ../nbs/04_models.ipynb #5ffc8c02
 class _WarmUpLayers(_PlainLayers):
