@@ -18,7 +18,7 @@ Levers:
   function the network computes does not jump;
 - `--restore-best TOL`: after an epoch whose validation loss is more than TOL above the best so far in the same
   β stage, the weights of the best epoch come back (a guard against the setbacks);
-- `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--restart-lr` (one cycle per stage);
+- `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--scaled-mean`, `--restart-lr` (one cycle per stage);
 - `--grid paper`: the paper's 21 α × 10 D grid (`--per-pair` trajectories each) instead of the main job's.
 
 Run: `python benchmarks/recipe_study.py --seed 0 --stage0 12 --anneal 1e-4:3,1e-3:3,4e-3:3 --out /tmp/s0.json`
@@ -31,7 +31,8 @@ from fastai.callback.training import GradientClip
 from fastai.torch_core import set_seed
 from spivae.data import load_data
 from spivae.models import VAEWaveNet, seed_model_args
-from spivae.readout import LatentR2, latent_readout
+from spivae.readout import LatentR2, latent_readout, neuron_roles
+from spivae.analysis import sweep_neuron, monotonic
 from spivae.train import spivae_learner
 from spivae.readout import latent_means
 from spivae.callbacks import StagedBeta
@@ -40,7 +41,7 @@ GRIDS = dict(main=(np.linspace(0.2, 1.8, 9), np.linspace(2e-5, 2e-2, 5)),
              main_log=(np.linspace(0.2, 1.8, 9), np.geomspace(1e-5, 1e-2, 5)),
              paper=(np.linspace(0.2, 1.8, 21), np.geomspace(1e-5, 1e-2, 10)))
 
-def model_args(T, res_scale): return seed_model_args(T, res_scale=res_scale)
+def model_args(T, res_scale, scaled_mean=False): return seed_model_args(T, res_scale=res_scale, scaled_mean=scaled_mean)
 
 class InputDrop(Callback):
     "In training, until `until` of the fit, replace each input step of the WaveNet (not the encoder's) by 0 with probability `p`"
@@ -122,6 +123,7 @@ def main():
     p.add_argument('--restart-lr', action='store_true')
     p.add_argument('--grad-clip', type=float, default=None)
     p.add_argument('--res-scale', action='store_true')
+    p.add_argument('--scaled-mean', action='store_true', help='VAEWaveNet(scaled_mean=True): means in units of the scale')
     p.add_argument('--input-drop', type=float, default=0.)
     p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--encoder-scale', action='store_true')
@@ -130,6 +132,7 @@ def main():
     p.add_argument('--restore-best', type=float, default=None, help='tolerance in nats')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--data', default=None)
+    p.add_argument('--sweep', action='store_true', help='generate along the α neuron (21 values in [-4, 4], 100 samples of 200 steps)')
     p.add_argument('--out', required=True)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -141,7 +144,7 @@ def main():
                          bs=a.bs, N_save=a.per_pair*len(Ds), T_save=a.T, device='cpu'))
     t_data = time.perf_counter() - t_start
     set_seed(a.seed)
-    model = VAEWaveNet(**model_args(a.T, a.res_scale))
+    model = VAEWaveNet(**model_args(a.T, a.res_scale, a.scaled_mean))
     if a.encoder_scale: encoder_scale(model)
     stages = [(a.stage0, 0.)] + parse_anneal(a.anneal)
     n_epoch = sum(n for n, _ in stages)
@@ -160,15 +163,23 @@ def main():
     ro = latent_readout(mu, logvar, al, D)
     surv = ro[ro.survives]
     ra, rd = surv.rho_alpha.abs(), surv.rho_logD.abs()
-    a_n = int(ra.idxmax()) if len(surv) else None
-    d_n = int(rd.idxmax()) if len(surv) else None
-    found = bool(len(surv) >= 2 and a_n != d_n and ra[a_n] >= 0.9 and rd[d_n] >= 0.9)
+    roles = neuron_roles(ro, 0.9)
+    a_n, d_n = roles['alpha'], roles['logD']
+    found = a_n is not None and d_n is not None
+    sweep = None
+    best_a = int(ra.idxmax()) if len(surv) else None  # sweep the most α-like survivor even below 0.9
+    if a.sweep and best_a is not None:
+        base = mu.mean(0)  # the other neurons at the data's mean
+        fits = sweep_neuron(learn.model, best_a, base=base, samples=100, T=200, seed=a.seed)
+        at = fits.alpha_ta.to_numpy()
+        sweep = dict(neuron=best_a, alpha_ta=[round(float(v), 3) for v in at], alpha_min=round(float(np.nanmin(at)), 3),
+                     alpha_max=round(float(np.nanmax(at)), 3), monotonic=bool(monotonic(at)))
     s0 = log[a.stage0 - 1]
     res = dict(settings=vars(a), stages=stages, n_epoch=n_epoch, data_s=round(t_data, 1), train_min=round(t_train/60, 2),
                stage0_r2_alpha=s0['r2_alpha'], stage0_r2_logD=s0['r2_logD'], stage0_valid=s0['valid_loss'],
                final_valid=log[-1]['valid_loss'], survivors=surv.index.tolist(),
                kl=[round(float(k), 4) for k in ro.kl], rho_alpha=ra.round(3).to_dict(), rho_logD=rd.round(3).to_dict(),
-               alpha_neuron=a_n, D_neuron=d_n, found=found,
+               alpha_neuron=a_n, D_neuron=d_n, found=found, sweep=sweep,
                restored=next((c.restored for c in cbs if isinstance(c, RestoreBest)), []), log=log)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1))
