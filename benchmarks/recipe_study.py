@@ -33,7 +33,7 @@ from spivae.data import load_data
 from spivae.models import VAEWaveNet, seed_model_args
 from spivae.readout import LatentR2, latent_readout, neuron_roles
 from spivae.analysis import sweep_neuron, monotonic
-from spivae.train import spivae_learner
+from spivae.train import spivae_learner, save_model
 from spivae.readout import latent_means
 from spivae.callbacks import StagedBeta
 
@@ -133,6 +133,7 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--data', default=None)
     p.add_argument('--sweep', action='store_true', help='generate along the α neuron (21 values in [-4, 4], 100 samples of 200 steps)')
+    p.add_argument('--save', default=None, help='write the trained model there (save_model)')
     p.add_argument('--out', required=True)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -158,6 +159,7 @@ def main():
     with learn.no_bar(), learn.no_logging():
         learn.fit_beta_schedule(StagedBeta(stages), lr_max=a.lr, restart_lr=a.restart_lr, pct_start=a.pct_start, cbs=cbs)
     t_train = time.perf_counter() - t0
+    if a.save: save_model(a.save, learn.model, model_args(a.T, a.res_scale, a.scaled_mean))
     log = cbs[0].rows
     mu, logvar, al, D = latent_means(learn.model, dls.valid)
     ro = latent_readout(mu, logvar, al, D)

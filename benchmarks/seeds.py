@@ -42,7 +42,8 @@ def row(r):
     gen = f"{sw['alpha_min']:.2f} – {sw['alpha_max']:.2f}{' (monotonic)' if sw['monotonic'] else ''}" if sw else '–'
     return (f"| {r['settings']['seed']} | {fmt(r['stage0_r2_alpha'])} | {fmt(r['stage0_r2_logD'])} | "
             f"{len(r['survivors'])} | {fmt(ra.get(str(a_n)) if a_n is not None else best_a)}"
-            f"{'' if a_n is not None else ' (none ≥ 0.9)'} | {fmt(rd.get(str(d_n)) if d_n is not None else best_d)} | "
+            f"{'' if a_n is not None else ' (none ≥ 0.9)'} | {fmt(rd.get(str(d_n)) if d_n is not None else best_d)}"
+            f"{'' if d_n is not None else ' (none ≥ 0.9)'} | "
             f"{gen} | {fmt(r['final_valid'], 3)} | {fmt(r['train_min'], 1)} | {'yes' if r['found'] else 'no'} |")
 
 HEADER = ("| seed | stage-0 R²(α) | stage-0 R²(log D) | survivors | \\|ρ α\\| | \\|ρ log D\\| | generated α | final valid | "
@@ -55,7 +56,7 @@ def table(name):
     if not rs: raise SystemExit(f"no results for {name!r} in {OUT}")
     s = rs[0]['settings']
     settings = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in s.items()
-                        if k not in ('seed', 'out', 'data', 'threads', 'sweep') and v not in (None, False))
+                        if k not in ('seed', 'out', 'data', 'threads', 'sweep', 'save') and v not in (None, False))
     n = sum(r['found'] for r in rs)
     return (f"### {name}: {n} of {len(rs)} seeds find both neurons\n\n`{settings}` (stages {rs[0]['stages']})\n\n"
             + HEADER + '\n' + '\n'.join(row(r) for r in rs) + '\n')
