@@ -41,7 +41,7 @@ def sample_from_mix_gaussian(
     m, ls = mean.gather(1, k).squeeze(1), log_scale.gather(1, k).squeeze(1)
     return m + torch.exp(ls) * eps
 
-# %% ../nbs/03_distributions.ipynb #65727359
+# %% ../nbs/03_distributions.ipynb #1ade8149
 def scale_means(y:Tensor, # mixture parameters with 3*K channels along `dim`: K logits, K means in units of the scale, K log scales
                 dim:int=1, # the channel axis
                 log_scale_min:float=-12.0, # smallest log scale, as in `split_mixture`
