@@ -41,6 +41,13 @@ GRIDS = dict(main=(np.linspace(0.2, 1.8, 9), np.linspace(2e-5, 2e-2, 5)),
              main_log=(np.linspace(0.2, 1.8, 9), np.geomspace(1e-5, 1e-2, 5)),
              paper=(np.linspace(0.2, 1.8, 21), np.geomspace(1e-5, 1e-2, 10)))
 
+def study_data(seed, bs=256, path=None, grid='main', per_pair=266, T=400):
+    "The study's `DataLoaders`: FBM on `grid` as `spivae_train` draws it for `seed` (data, split and batch order seeded)"
+    alphas, Ds = GRIDS[grid]
+    set_seed(seed)
+    return load_data(dict(path=path or f'/tmp/spivae_study_data_s{seed}', model='fbm', N=per_pair, T=T, D=Ds, alpha=alphas,
+                          seed=seed, valid_pct=0.2, bs=bs, N_save=per_pair*len(Ds), T_save=T, device='cpu'))
+
 def model_args(T, res_scale, scaled_mean=False): return seed_model_args(T, res_scale=res_scale, scaled_mean=scaled_mean)
 
 class InputDrop(Callback):
@@ -138,11 +145,8 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     t_start = time.perf_counter()
-    alphas, Ds = GRIDS[a.grid]
     data = a.data or tempfile.mkdtemp(prefix='spivae_study_')
-    set_seed(a.seed)
-    dls = load_data(dict(path=data, model='fbm', N=a.per_pair, T=a.T, D=Ds, alpha=alphas, seed=a.seed, valid_pct=0.2,
-                         bs=a.bs, N_save=a.per_pair*len(Ds), T_save=a.T, device='cpu'))
+    dls = study_data(a.seed, a.bs, data, a.grid, a.per_pair, a.T)
     t_data = time.perf_counter() - t_start
     set_seed(a.seed)
     model = VAEWaveNet(**model_args(a.T, a.res_scale, a.scaled_mean))

@@ -6,15 +6,11 @@ Run: python benchmarks/diagnostics/enc_cap.py raw|scale SEED EPOCHS
 """
 import sys, time, json, numpy as np, torch
 from fastai.torch_core import set_seed
-from spivae.data import load_data
 from spivae.models import VAEWaveNet, seed_model_args
-sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import GRIDS, encoder_scale
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import study_data, encoder_scale
 mode, seed, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(1)
-al, Ds = GRIDS['main']
-set_seed(seed)
-dls = load_data(dict(path=f'/tmp/spivae_study_data_s{seed}', model='fbm', N=266, T=400, D=Ds, alpha=al, seed=seed, valid_pct=0.2,
-                     bs=256, N_save=266*len(Ds), T_save=400, device='cpu'))
+dls = study_data(seed)
 set_seed(seed)
 m = VAEWaveNet(**seed_model_args(400))
 if mode == 'scale': encoder_scale(m)

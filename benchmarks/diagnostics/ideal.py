@@ -5,14 +5,9 @@ draws them for SEED); prints one JSON line per epoch. Its results: benchmarks/re
 Run: python benchmarks/diagnostics/ideal.py SEED
 """
 import sys, numpy as np, torch, scipy.linalg as sl
-from fastai.torch_core import set_seed
-from spivae.data import load_data
-sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import GRIDS
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import study_data
 seed = int(sys.argv[1]); RF = 32
-al, Ds = GRIDS['main']
-set_seed(seed)
-dls = load_data(dict(path=f'/tmp/spivae_study_data_s{seed}', model='fbm', N=266, T=400, D=Ds, alpha=al, seed=seed, valid_pct=0.2,
-                     bs=256, N_save=266*len(Ds), T_save=400, device='cpu'))
+dls = study_data(seed)
 va = dls.valid.dataset
 X = va.disp.numpy().astype(float); n, L = X.shape
 tot_full, tot_32 = 0., 0.

@@ -6,19 +6,15 @@ Run: python benchmarks/diagnostics/oracle.py ad|d|none SEED EPOCHS LR [CLIP (0: 
 """
 import sys, time, json, numpy as np, torch
 from fastai.torch_core import set_seed
-from spivae.data import load_data
 from spivae.models import VAEWaveNet, seed_model_args
 from spivae.loss import Loss
-sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import GRIDS
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1])); from recipe_study import study_data
 which, seed, epochs, lr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 clip = float(sys.argv[5]) if len(sys.argv) > 5 else None
 rs = len(sys.argv) > 6 and 'rs' in sys.argv[6]
 ms = len(sys.argv) > 6 and 'ms' in sys.argv[6]
 torch.set_num_threads(1)
-al, Ds = GRIDS['main']
-set_seed(seed)
-dls = load_data(dict(path=f'/tmp/spivae_study_data_s{seed}', model='fbm', N=266, T=400, D=Ds, alpha=al, seed=seed, valid_pct=0.2,
-                     bs=256, N_save=266*len(Ds), T_save=400, device='cpu'))
+dls = study_data(seed)
 set_seed(seed)
 m = VAEWaveNet(**seed_model_args(400, res_scale=rs))
 tr, va = dls.train.dataset, dls.valid.dataset
