@@ -16,6 +16,8 @@ Levers:
   0), so the WaveNet's receptive field is 2 + 2(2^K - 1) steps instead of 32 (K = 0: 2 steps). A decoder that cannot
   estimate α from its own window gains more from an α in the latent; at F the taps open, starting from 0, so the
   function the network computes does not jump;
+- `--enc-lr K [--enc-lr-until F]`: the VAE encoder's learning rate is K times the decoder's until F of the fit
+  (default: the β = 0 stage), a cheap stand-in for He et al.'s aggressive encoder updates;
 - `--restore-best TOL`: after an epoch whose validation loss is more than TOL above the best so far in the same
   β stage, the weights of the best epoch come back (a guard against the setbacks);
 - `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--scaled-mean`, `--restart-lr` (one cycle per stage);
@@ -31,7 +33,7 @@ from fastai.callback.training import GradientClip
 from fastai.torch_core import set_seed
 from spivae.data import load_data
 from spivae.models import VAEWaveNet, seed_model_args
-from spivae.readout import LatentR2, latent_readout, neuron_roles
+from spivae.readout import LatentR2, latent_readout, neuron_roles, spearman
 from spivae.analysis import sweep_neuron, monotonic
 from spivae.train import spivae_learner, save_model
 from spivae.readout import latent_means
@@ -91,6 +93,17 @@ class RestoreBest(Callback):
         elif v > self.best + self.tol and self.state is not None:
             self.learn.model.load_state_dict(self.state); self.restored.append(int(self.epoch))
 
+class EncoderLR(Callback):
+    "Until `until` of the fit, the encoder's learning rate is `mult` times the scheduled one (a lighter form of aggressive encoder updates)"
+    order = 65  # after ParamScheduler (order 60) has set this batch's rate for every group
+    def __init__(self, mult, until): self.mult, self.until, self.seen = mult, until, {}
+    def before_batch(self):
+        if not self.training: return
+        h = self.learn.opt.hypers
+        h[0]['lr'] = h[1]['lr']*(self.mult if self.learn.pct_train < self.until else 1.)
+        if self.iter == self.n_iter//2:  # the two groups' rates once per epoch, into the JSON: the lever is checked
+            self.seen[int(self.epoch)] = (float(h[0]['lr']), float(h[1]['lr']))
+
 def encoder_scale(model):
     "Give the VAE encoder (x / rms(x), log rms(x)) instead of x: a new first convolution with two input channels"
     enc = model.vae.encoder
@@ -134,6 +147,8 @@ def main():
     p.add_argument('--input-drop', type=float, default=0.)
     p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--encoder-scale', action='store_true')
+    p.add_argument('--enc-lr', type=float, default=None, help="the encoder's rate is this many times the decoder's")
+    p.add_argument('--enc-lr-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--short-rf', type=int, default=None, help='first residual block whose dilated taps are held at 0')
     p.add_argument('--short-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--restore-best', type=float, default=None, help='tolerance in nats')
@@ -143,6 +158,8 @@ def main():
     p.add_argument('--save', default=None, help='write the trained model there (save_model)')
     p.add_argument('--out', required=True)
     a = p.parse_args()
+    if a.save and a.encoder_scale: p.error("--save cannot write a model with --encoder-scale: its first convolution is not one of VAEWaveNet's options")
+    if a.enc_lr is not None and not a.enc_lr > 0: p.error(f"--enc-lr must be > 0, got {a.enc_lr}")
     torch.set_num_threads(a.threads)
     t_start = time.perf_counter()
     data = a.data or tempfile.mkdtemp(prefix='spivae_study_')
@@ -158,7 +175,12 @@ def main():
     if a.grad_clip: cbs.append(GradientClip(a.grad_clip))
     if a.short_rf is not None: cbs.append(ShortRF(a.short_rf, a.stage0/n_epoch if a.short_until is None else a.short_until))
     if a.restore_best is not None: cbs.append(RestoreBest(a.restore_best))
-    learn = spivae_learner(dls, model, metrics=[LatentR2('alpha'), LatentR2('D')])
+    extra = {}
+    if a.enc_lr is not None:
+        cbs.append(EncoderLR(a.enc_lr, a.stage0/n_epoch if a.enc_lr_until is None else a.enc_lr_until))
+        enc = list(model.vae.parameters()); ids = {id(q) for q in enc}
+        extra['splitter'] = lambda m: [enc, [q for q in m.parameters() if id(q) not in ids]]
+    learn = spivae_learner(dls, model, metrics=[LatentR2('alpha'), LatentR2('D')], **extra)
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
         learn.fit_beta_schedule(StagedBeta(stages), lr_max=a.lr, restart_lr=a.restart_lr, pct_start=a.pct_start, cbs=cbs)
@@ -172,6 +194,12 @@ def main():
     roles = neuron_roles(ro, 0.9)
     a_n, d_n = roles['alpha'], roles['logD']
     found = a_n is not None and d_n is not None
+    best_a0 = int(ra.idxmax()) if len(surv) else None
+    by_D = {}  # |ρ α| of the most α-like survivor within each D of the grid: is α read at every scale?
+    if best_a0 is not None:
+        for d in np.unique(D):
+            m = D == d
+            by_D[f'{d:.3g}'] = round(abs(float(spearman(mu[m, best_a0], al[m]))), 3)
     sweep = None
     best_a = int(ra.idxmax()) if len(surv) else None  # sweep the most α-like survivor even below 0.9
     if a.sweep and best_a is not None:
@@ -185,8 +213,9 @@ def main():
                stage0_r2_alpha=s0['r2_alpha'], stage0_r2_logD=s0['r2_logD'], stage0_valid=s0['valid_loss'],
                final_valid=log[-1]['valid_loss'], survivors=surv.index.tolist(),
                kl=[round(float(k), 4) for k in ro.kl], rho_alpha=ra.round(3).to_dict(), rho_logD=rd.round(3).to_dict(),
-               alpha_neuron=a_n, D_neuron=d_n, found=found, sweep=sweep,
-               restored=next((c.restored for c in cbs if isinstance(c, RestoreBest)), []), log=log)
+               alpha_neuron=a_n, D_neuron=d_n, found=found, sweep=sweep, rho_alpha_by_D=by_D,
+               restored=next((c.restored for c in cbs if isinstance(c, RestoreBest)), []),
+               enc_lr_seen=next((c.seen for c in cbs if isinstance(c, EncoderLR)), {}), log=log)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1))
     print(json.dumps({k: v for k, v in res.items() if k not in ('log', 'settings')}))
