@@ -25,6 +25,7 @@ Modules:
 - `spivae.models`: The SPIVAE architecture: a 1-D convolutional VAE whose latent neurons condition a WaveNet decoder, one network body for training in either memory layout and for cached generation, and the seed's arguments (`seed_model_args`).
 - `spivae.readout`: Which latent neurons of a trained SPIVAE carry information, how they do it, and what they encode: per-neuron KL, Var(μ), mean log σ², survival, and the rank correlation of the survivors with α and log D.
 - `spivae.stream`: A stream file holds a whole FBM or SBM data set on disk, written chunk by chunk; `StreamDL` reads the rows of each batch with positioned reads, so memory stays at a few batches whatever the number of trajectories.
+- `spivae.tracks`: Users' own trajectories: arrays of any lengths, trackpy and TrackMate tables, CSV files, read into one form, with gaps in the frames handled and bad input refused before any work.
 - `spivae.train`: Train SPIVAE with a fastai `Learner` (the loss parts as metrics, a guard against NaN and divergence), and save and load checkpoints safely, with checksums and the training state to resume from."""
 
 __version__ = "0.1.0"

@@ -13,6 +13,7 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .checks import *
 from .data import *
+from .tracks import *
 from .stream import *
 from .distributions import *
 from .models import *

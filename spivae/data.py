@@ -192,7 +192,14 @@ class Trajectories:
         D, # (n,) diffusion coefficient of each trajectory
         model:str, # generating process, 'fbm' or 'sbm'
     ):
+        if isinstance(disp, (list, tuple)):  # rows given one by one: one length, since batches are tensors
+            lens = sorted({len(d) for d in disp})
+            if len(lens) > 1: raise ValueError(f"Trajectories holds displacements of one length (a batch is one tensor), got lengths "
+                                               f"{lens[:5]}{' ...' if len(lens) > 5 else ''}; cut longer ones to a common length, or use "
+                                               "spivae.tracks.read_tracks and the analysis functions, which take any lengths")
+            disp = np.stack([np.asarray(d.detach().cpu() if hasattr(d, 'detach') else d, dtype=np.float32) for d in disp]) if disp else np.zeros((0, 0), np.float32)
         self.disp = torch.as_tensor(disp, dtype=torch.float32)
+        if self.disp.ndim != 2: raise ValueError(f"disp must be (n, T-1) displacements, got shape {tuple(self.disp.shape)}")
         self.alpha, self.D, self.model = np.asarray(alpha, dtype=float), np.asarray(D, dtype=float), model
         if not len(self.disp) == len(self.alpha) == len(self.D): raise ValueError("disp, alpha and D must have the same length")
 
