@@ -19,6 +19,7 @@ Modules:
 - `spivae.data`: Seeded, cached FBM and SBM displacement data sets with their labels α and D, served as fastai `DataLoaders`; caches are locked, checksummed and rebuilt when damaged.
 - `spivae.distributed`: Data-parallel training on several processes with fastai's own `distrib_ctx` (Hugging Face Accelerate underneath), launched with `torchrun`: on CPUs with the gloo backend, on GPUs with NCCL.
 - `spivae.distributions`: The layout of the WaveNet's output: for every step, the logits, means and log scales of a mixture of Gaussians, and how to sample from it. Used by the models (generation) and by the loss (likelihood).
+- `spivae.estimate`: α, D and the latent neurons of users' trajectories, of any length and in any units, read by a trained SPIVAE encoder and calibrated on held-out synthetic trajectories, with intervals whose coverage is measured.
 - `spivae.fuzz`: Hypothesis draws arguments, tensors and file bytes for `load_data`, `VAEWaveNet`, `forward`, `generate`, `Loss`, checkpoints and caches; each draw must end in a documented error that names what was wrong, or in a correct result.
 - `spivae.generate`: Which latent values to generate from: a sweep of one neuron with the others held fixed, or explicit rows, written as text on the command line or built in Python.
 - `spivae.loss`: The β-VAE objective: the negative log-likelihood of each step under the predicted Gaussian mixture plus β times the KL divergence of the latent neurons from the prior, with both parts as fastai metrics.

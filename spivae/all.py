@@ -20,6 +20,7 @@ from .models import *
 from .loss import *
 from .readout import *
 from .analysis import *
+from .estimate import *
 from .train import *
 from .callbacks import *
 from .distributed import *
