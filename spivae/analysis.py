@@ -23,13 +23,13 @@ from .readout import neuron_roles, ROLE_LABELS
 from .tracks import Track, read_tracks
 
 # %% ../nbs/08_analysis.ipynb #25d9a85f
-def _as_2d(a, name):
+def _as_2d(a, name, finite=True):
     "`a` as a float array (N, L); a (N, 1, L) array loses its channel axis, a (L,) array gains a batch axis"
     a = np.asarray(a.detach().cpu() if hasattr(a, 'detach') else a, dtype=float)
     if a.ndim == 3 and a.shape[1] == 1: a = a[:, 0]
     if a.ndim == 1: a = a[None]
     if a.ndim != 2: raise ValueError(f"{name} must have shape (N, T), (N, 1, T) or (T,), got {a.shape}")
-    if not np.isfinite(a).all(): raise ValueError(f"{name} contains NaN or inf values")
+    if finite and not np.isfinite(a).all(): raise ValueError(f"{name} contains NaN or inf values")
     return a
 
 def positions(disp # displacements (N, T-1) or (N, 1, T-1)
@@ -276,7 +276,7 @@ def msd_fits(disp, # displacements (N, L) of one group of trajectories
              lags=None, # lags of the fits (default: `default_lags(L + 1)`)
             )->dict: # the `MSD_FITS`: NaN where fewer than two trajectories are usable
     "TA-MSD fits per trajectory (mean α, its std, geometric-mean D), the fit of their mean TA-MSD and the ensemble-MSD fit"
-    disp = _as_2d(disp, 'disp')
+    disp = _as_2d(disp, 'disp', finite=False)  # rows with NaN or inf are left out, and counted
     lags = default_lags(disp.shape[1] + 1) if lags is None else np.asarray(lags)
     ok = np.isfinite(disp).all(1) & (disp.std(1) > 0)
     out = dict.fromkeys(MSD_FITS, np.nan) | dict(n_ok=int(ok.sum()))
