@@ -11,6 +11,8 @@ Levers:
 - `--input-drop P [--drop-until F]`: in training, each displacement the WaveNet reads is replaced by 0 with
   probability P (the encoder sees all), during the first fraction F of the fit (default: the whole β = 0 stage);
 - `--encoder-scale`: the encoder reads x / rms(x) and log rms(x) (a new first convolution, two input channels);
+- `--encoder-scale-late`: the convolutions read x / rms(x) and log rms(x) joins the pooled features at the first
+  dense layer (a constant input channel of about -5 into ReLU convolutions, as `--encoder-scale` does, swamps them);
 - `--short-rf K [--short-until F]`: during the first fraction F of the fit (default: the β = 0 stage) the dilated
   convolutions of the residual blocks from block K on see only the current step (their two earlier taps are held at
   0), so the WaveNet's receptive field is 2 + 2(2^K - 1) steps instead of 32 (K = 0: 2 steps). A decoder that cannot
@@ -21,6 +23,7 @@ Levers:
 - `--restore-best TOL`: after an epoch whose validation loss is more than TOL above the best so far in the same
   β stage, the weights of the best epoch come back (a guard against the setbacks);
 - `--lr`, `--bs`, `--pct-start`, `--grad-clip`, `--res-scale`, `--scaled-mean`, `--restart-lr` (one cycle per stage);
+- `--init-seed S`: other initial weights (and batch order) on the data of `--seed` (is a failure the data's or the weights'?);
 - `--grid paper`: the paper's 21 α × 10 D grid (`--per-pair` trajectories each) instead of the main job's.
 
 Run: `python benchmarks/recipe_study.py --seed 0 --stage0 12 --anneal 1e-4:3,1e-3:3,4e-3:3 --out /tmp/s0.json`
@@ -115,6 +118,24 @@ def encoder_scale(model):
         return (torch.cat([x/rms, rms.log().expand_as(x)], 1),)
     enc.register_forward_pre_hook(scaled)
 
+def encoder_scale_late(model):
+    "The encoder's convolutions read x / rms(x); log rms(x) joins the pooled features at the first dense layer"
+    from spivae.models import View
+    enc = model.vae.encoder
+    iv = next(i for i, m in enumerate(enc) if isinstance(m, View))
+    old = enc[iv + 1]
+    new = torch.nn.Linear(old.in_features + 1, old.out_features)
+    with torch.no_grad(): new.weight[:, :-1] = old.weight; new.bias[:] = old.bias
+    enc[iv + 1] = new
+    st = {}
+    def pre(mod, inp):
+        x = inp[0]
+        rms = x.pow(2).mean(-1, keepdim=True).clamp_min(1e-24).sqrt()
+        st['log_rms'] = rms.log().flatten(1)
+        return (x/rms,)
+    enc[0].register_forward_pre_hook(pre)
+    enc[iv].register_forward_hook(lambda mod, inp, out: torch.cat([out, st['log_rms']], 1))
+
 class Log(Callback):
     order = 100
     def before_fit(self): self.t0, self.rows = time.perf_counter(), []
@@ -132,6 +153,7 @@ def parse_anneal(s):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--init-seed', type=int, default=None, help='seed of the initial weights and batch order (default: --seed)')
     p.add_argument('--grid', choices=list(GRIDS), default='main')
     p.add_argument('--per-pair', type=int, default=266)
     p.add_argument('--T', type=int, default=400)
@@ -147,6 +169,7 @@ def main():
     p.add_argument('--input-drop', type=float, default=0.)
     p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--encoder-scale', action='store_true')
+    p.add_argument('--encoder-scale-late', action='store_true', help='convolutions read x/rms; log rms joins at the first dense layer')
     p.add_argument('--enc-lr', type=float, default=None, help="the encoder's rate is this many times the decoder's")
     p.add_argument('--enc-lr-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--short-rf', type=int, default=None, help='first residual block whose dilated taps are held at 0')
@@ -158,16 +181,17 @@ def main():
     p.add_argument('--save', default=None, help='write the trained model there (save_model)')
     p.add_argument('--out', required=True)
     a = p.parse_args()
-    if a.save and a.encoder_scale: p.error("--save cannot write a model with --encoder-scale: its first convolution is not one of VAEWaveNet's options")
+    if a.save and (a.encoder_scale or a.encoder_scale_late): p.error("--save cannot write a model with --encoder-scale(-late): that encoder is not one of VAEWaveNet's options")
     if a.enc_lr is not None and not a.enc_lr > 0: p.error(f"--enc-lr must be > 0, got {a.enc_lr}")
     torch.set_num_threads(a.threads)
     t_start = time.perf_counter()
     data = a.data or tempfile.mkdtemp(prefix='spivae_study_')
     dls = study_data(a.seed, a.bs, data, a.grid, a.per_pair, a.T)
     t_data = time.perf_counter() - t_start
-    set_seed(a.seed)
+    set_seed(a.seed if a.init_seed is None else a.init_seed)
     model = VAEWaveNet(**model_args(a.T, a.res_scale, a.scaled_mean))
     if a.encoder_scale: encoder_scale(model)
+    if a.encoder_scale_late: encoder_scale_late(model)
     stages = [(a.stage0, 0.)] + parse_anneal(a.anneal)
     n_epoch = sum(n for n, _ in stages)
     cbs = [Log()]

@@ -77,8 +77,12 @@ def main():
     if not a.name: p.error('--name is required to run seeds')
     if any(x in rest for x in ('--seed', '--out', '--data', '--threads')): p.error('--seed, --out, --data and --threads are set per seed by this script')
     t0 = time.time()
-    with ThreadPoolExecutor(a.jobs) as ex: list(ex.map(lambda s: run_seed(a.name, s, rest, a.data, a.threads), a.seeds))
+    def one(s):  # a failed seed is reported, and the others still run and count
+        try: run_seed(a.name, s, rest, a.data, a.threads); return None
+        except RuntimeError as e: print(e, flush=True); return s
+    with ThreadPoolExecutor(a.jobs) as ex: failed = [s for s in ex.map(one, a.seeds) if s is not None]
     md = table(a.name)
+    if failed: md += f"\nfailed, no result (their logs in results/seeds/): seeds {', '.join(map(str, failed))}\n"
     (OUT/f'{a.name}.md').write_text(md + f"\n{len(a.seeds)} seeds, {a.jobs} at a time, {a.threads} thread(s) each, "
                                          f"{(time.time() - t0)/60:.1f} minutes in all; {time.strftime('%Y-%m-%d')}\n")
     print(md)
