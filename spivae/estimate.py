@@ -9,7 +9,7 @@ Docs: https://spivae.github.io/spivae/estimate.html.md"""
 __all__ = ['window_starts', 'default_bands', 'read_windows', 'Calibration', 'calibrate', 'estimate', 'calibration_path',
            'save_calibration', 'load_calibration', 'spivae_estimate']
 
-# %% ../nbs/16_estimate.ipynb #3da86f70
+# %% ../nbs/16_estimate.ipynb #9c95ec34
 import json, math, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -20,8 +20,9 @@ from scipy.stats import norm
 from fastprogress.fastprogress import progress_bar
 from .tracks import read_tracks, pieces, GAPS
 from .data import fbm_dataset
+from .analysis import positions
 
-# %% ../nbs/16_estimate.ipynb #9dec0a8b
+# %% ../nbs/16_estimate.ipynb #0ec81b49
 def window_starts(n:int, # positions of the trajectory
                   T:int, # positions per window
                  )->np.ndarray: # first position of each window
@@ -30,7 +31,7 @@ def window_starts(n:int, # positions of the trajectory
     k = n // T
     return np.round(np.linspace(0, n - T, k)).astype(int) if k > 1 else np.array([(n - T)//2])
 
-# %% ../nbs/16_estimate.ipynb #aa76ff3d
+# %% ../nbs/16_estimate.ipynb #83a2427b
 def default_bands(T:int, # the model's training length in positions
                   min_len:int, # the shortest trajectory the encoder reads (positions)
                  )->list: # lower edges of the length bands, ascending, the last one T
@@ -46,7 +47,7 @@ def _features(mu:np.ndarray)->np.ndarray:
     cols = [np.ones(n)] + [mu[:, i] for i in range(k)] + [mu[:, i]*mu[:, j] for i in range(k) for j in range(i, k)]
     return np.stack(cols, 1)
 
-# %% ../nbs/16_estimate.ipynb #0c419105
+# %% ../nbs/16_estimate.ipynb #7c74cfbc
 def _steps(x:np.ndarray, who)->np.ndarray:
     d = np.diff(np.asarray(x, dtype=float))
     if not (d != 0).any(): raise ValueError(f"{who} does not move (every step is 0): neither α nor D can be read")
@@ -75,7 +76,7 @@ def read_windows(model, # a `VAEWaveNet` (anything with `.vae.encode` and `.vae.
         if hasattr(model, 'train'): model.train(training)
     return np.concatenate(mus), np.concatenate(lvs), np.log(ms/2)
 
-# %% ../nbs/16_estimate.ipynb #2df34c31
+# %% ../nbs/16_estimate.ipynb #ba1c6070
 @dataclass
 class Calibration:
     "The map from a model's latent means to α and log D, per length band, with its uncertainty and measured coverage"
@@ -106,7 +107,7 @@ class Calibration:
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['alpha_range'] = tuple(d['alpha_range']); return cls(**d)
 
-# %% ../nbs/16_estimate.ipynb #989af020
+# %% ../nbs/16_estimate.ipynb #dc71df22
 def _fit_band(mu, lms, alpha, logD, n_bins=5):
     "Coefficients on the first half, residual sd per α bin and coverage on the second"
     X, y_c = _features(mu), logD - lms
@@ -177,7 +178,7 @@ def calibrate(model, # a trained `VAEWaveNet`
         nheld[str(b)] = int(len(pa))
     return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld)
 
-# %% ../nbs/16_estimate.ipynb #693511a5
+# %% ../nbs/16_estimate.ipynb #68bb4d3a
 def _pos_number(v, name):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -237,7 +238,7 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/16_estimate.ipynb #2c8a4779
+# %% ../nbs/16_estimate.ipynb #314b7157
 def calibration_path(checkpoint:str|Path)->Path: # `model.safetensors` -> `model.calibration.json`
     "Where the calibration of the model in `checkpoint` is kept"
     return Path(checkpoint).with_suffix('.calibration.json')
@@ -254,7 +255,7 @@ def load_calibration(fpath:str|Path)->Calibration:
     try: return Calibration.from_json(fpath.read_text())
     except (json.JSONDecodeError, TypeError, KeyError) as e: raise ValueError(f"{fpath} is not a calibration written by save_calibration ({e})") from None
 
-# %% ../nbs/16_estimate.ipynb #208e8c33
+# %% ../nbs/16_estimate.ipynb #b63c224a
 from fastcore.script import call_parse, CliError
 from .cli import usage_error
 
