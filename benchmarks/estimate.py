@@ -48,19 +48,21 @@ def main():
     p.add_argument('--seed', type=int, default=2020)
     p.add_argument('--cal-n', type=int, default=200, help='calibration trajectories per α and length band')
     p.add_argument('--neurons', default=None, help='comma-separated neurons to calibrate (default: the survivors, KL > 0.1)')
+    p.add_argument('--d-ref', type=float, default=None, help="the step scale windows are brought to (default: the training D at which the model reads α best)")
+    p.add_argument('--calibration', default=None, help='where the calibration is read from or written to (default: beside the checkpoint)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--out', required=True, help='path without suffix: writes .json and .md')
     a = p.parse_args()
     if a.per_alpha < 1 or a.cal_n < 10: p.error('--per-alpha must be >= 1 and --cal-n >= 10')
     torch.set_num_threads(a.threads)
     model, margs, dargs = load_checkpoint(a.checkpoint)
-    cpath = calibration_path(a.checkpoint)
+    cpath = Path(a.calibration) if a.calibration else calibration_path(a.checkpoint)
     t0 = time.perf_counter()
     if cpath.exists(): cal = load_calibration(cpath)
     else:
-        D = np.asarray(dargs.get('D', [1e-3]), dtype=float)
         nrn = None if a.neurons is None else [int(v) for v in a.neurons.split(',')]
-        cal = calibrate(model, neurons=nrn, n=a.cal_n, D_train=(D.min(), D.max()), seed=1)
+        cands = [a.d_ref] if a.d_ref is not None else [float(v) for v in np.atleast_1d(dargs.get('D', [1e-3]))]
+        cal = calibrate(model, neurons=nrn, n=a.cal_n, D_ref=cands, seed=1)
         save_calibration(cal, cpath)
     t_cal = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp: xs, alpha, lens, rng = andi_like(a.per_alpha, a.seed, tmp)
@@ -80,7 +82,7 @@ def main():
     df = pd.DataFrame(rows)
     res = dict(checkpoint=str(a.checkpoint), train_state=read_train_state(a.checkpoint), data=dargs, n=len(xs),
                per_alpha=a.per_alpha, seed=a.seed, calibration=dict(neurons=cal.neurons, bands=cal.bands, coverage=cal.coverage,
-               level=cal.level, D_ref=cal.D_ref), minutes_calibration=round(t_cal/60, 2), minutes_estimates=round(t_est/60, 2),
+               level=cal.level, D_ref=cal.D_ref, probe=cal.probe), minutes_calibration=round(t_cal/60, 2), minutes_estimates=round(t_est/60, 2),
                threads=a.threads, date=time.strftime('%Y-%m-%d'), rows=rows)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix('.json').write_text(json.dumps(res, indent=1, default=str))

@@ -13,6 +13,8 @@ Levers:
 - `--encoder-scale`: the encoder reads x / rms(x) and log rms(x) (a new first convolution, two input channels);
 - `--encoder-scale-late`: the convolutions read x / rms(x) and log rms(x) joins the pooled features at the first
   dense layer (a constant input channel of about -5 into ReLU convolutions, as `--encoder-scale` does, swamps them);
+- `--enc-gain G`: the encoder reads G·x (a fixed gain: the steps of the smallest D of the main grid, σ = 0.006, are
+  small next to the first convolution's biases);
 - `--short-rf K [--short-until F]`: during the first fraction F of the fit (default: the β = 0 stage) the dilated
   convolutions of the residual blocks from block K on see only the current step (their two earlier taps are held at
   0), so the WaveNet's receptive field is 2 + 2(2^K - 1) steps instead of 32 (K = 0: 2 steps). A decoder that cannot
@@ -169,6 +171,7 @@ def main():
     p.add_argument('--input-drop', type=float, default=0.)
     p.add_argument('--drop-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
     p.add_argument('--encoder-scale', action='store_true')
+    p.add_argument('--enc-gain', type=float, default=None, help='the encoder reads gain·x (the decoder x)')
     p.add_argument('--encoder-scale-late', action='store_true', help='convolutions read x/rms; log rms joins at the first dense layer')
     p.add_argument('--enc-lr', type=float, default=None, help="the encoder's rate is this many times the decoder's")
     p.add_argument('--enc-lr-until', type=float, default=None, help='fraction of the fit (default: end of β = 0)')
@@ -181,7 +184,7 @@ def main():
     p.add_argument('--save', default=None, help='write the trained model there (save_model)')
     p.add_argument('--out', required=True)
     a = p.parse_args()
-    if a.save and (a.encoder_scale or a.encoder_scale_late): p.error("--save cannot write a model with --encoder-scale(-late): that encoder is not one of VAEWaveNet's options")
+    if a.save and (a.encoder_scale or a.encoder_scale_late or a.enc_gain is not None): p.error("--save cannot write a model with --encoder-scale(-late): that encoder is not one of VAEWaveNet's options")
     if a.enc_lr is not None and not a.enc_lr > 0: p.error(f"--enc-lr must be > 0, got {a.enc_lr}")
     torch.set_num_threads(a.threads)
     t_start = time.perf_counter()
@@ -192,6 +195,7 @@ def main():
     model = VAEWaveNet(**model_args(a.T, a.res_scale, a.scaled_mean))
     if a.encoder_scale: encoder_scale(model)
     if a.encoder_scale_late: encoder_scale_late(model)
+    if a.enc_gain is not None: model.vae.encoder[0].register_forward_pre_hook(lambda mod, inp, g=a.enc_gain: (inp[0]*g,))
     stages = [(a.stage0, 0.)] + parse_anneal(a.anneal)
     n_epoch = sum(n for n, _ in stages)
     cbs = [Log()]

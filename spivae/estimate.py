@@ -9,7 +9,7 @@ Docs: https://spivae.github.io/spivae/estimate.html.md"""
 __all__ = ['window_starts', 'default_bands', 'read_windows', 'Calibration', 'calibrate', 'estimate', 'calibration_path',
            'save_calibration', 'load_calibration', 'spivae_estimate']
 
-# %% ../nbs/16_estimate.ipynb #9c95ec34
+# %% ../nbs/16_estimate.ipynb #c794ff5a
 import json, math, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -22,7 +22,7 @@ from .tracks import read_tracks, pieces, GAPS
 from .data import fbm_dataset
 from .analysis import positions
 
-# %% ../nbs/16_estimate.ipynb #0ec81b49
+# %% ../nbs/16_estimate.ipynb #eaa1f1f9
 def window_starts(n:int, # positions of the trajectory
                   T:int, # positions per window
                  )->np.ndarray: # first position of each window
@@ -31,7 +31,7 @@ def window_starts(n:int, # positions of the trajectory
     k = n // T
     return np.round(np.linspace(0, n - T, k)).astype(int) if k > 1 else np.array([(n - T)//2])
 
-# %% ../nbs/16_estimate.ipynb #83a2427b
+# %% ../nbs/16_estimate.ipynb #1cddee68
 def default_bands(T:int, # the model's training length in positions
                   min_len:int, # the shortest trajectory the encoder reads (positions)
                  )->list: # lower edges of the length bands, ascending, the last one T
@@ -47,7 +47,7 @@ def _features(mu:np.ndarray)->np.ndarray:
     cols = [np.ones(n)] + [mu[:, i] for i in range(k)] + [mu[:, i]*mu[:, j] for i in range(k) for j in range(i, k)]
     return np.stack(cols, 1)
 
-# %% ../nbs/16_estimate.ipynb #7c74cfbc
+# %% ../nbs/16_estimate.ipynb #18bd666a
 def _steps(x:np.ndarray, who)->np.ndarray:
     d = np.diff(np.asarray(x, dtype=float))
     if not (d != 0).any(): raise ValueError(f"{who} does not move (every step is 0): neither α nor D can be read")
@@ -76,7 +76,7 @@ def read_windows(model, # a `VAEWaveNet` (anything with `.vae.encode` and `.vae.
         if hasattr(model, 'train'): model.train(training)
     return np.concatenate(mus), np.concatenate(lvs), np.log(ms/2)
 
-# %% ../nbs/16_estimate.ipynb #ba1c6070
+# %% ../nbs/16_estimate.ipynb #fc3f5c51
 @dataclass
 class Calibration:
     "The map from a model's latent means to α and log D, per length band, with its uncertainty and measured coverage"
@@ -90,6 +90,7 @@ class Calibration:
     level:float # the level at which coverage was measured
     alpha_range:tuple # the α range of the calibration data; estimates are clipped to it
     n:dict # band -> held-out trajectories the coverage was measured on
+    probe:dict=None # candidate D_ref -> held-out RMSE of α at length T, when several were tried
 
     def predict(self, mu:np.ndarray, # (n, z) latent means of the whole latent space
                 lms:np.ndarray, # (n,) log(mean squared step / 2) of each window, in its own units
@@ -107,7 +108,7 @@ class Calibration:
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['alpha_range'] = tuple(d['alpha_range']); return cls(**d)
 
-# %% ../nbs/16_estimate.ipynb #dc71df22
+# %% ../nbs/16_estimate.ipynb #22dfe5b8
 def _fit_band(mu, lms, alpha, logD, n_bins=5):
     "Coefficients on the first half, residual sd per α bin and coverage on the second"
     X, y_c = _features(mu), logD - lms
@@ -126,8 +127,7 @@ def calibrate(model, # a trained `VAEWaveNet`
               neurons:list=None, # the neurons to read (default: those with a mean KL > `kl_threshold` on the calibration data)
               alphas=None, # α values of the calibration data (default: 0.05 .. 1.95 in steps of 0.05)
               n:int=200, # trajectories per α value and length
-              D_ref:float=None, # the reference step scale (default: the D at which `D_train` is centred, or 1e-3)
-              D_train:tuple=None, # (D min, D max) the model was trained on; D_ref defaults to their geometric mean
+              D_ref:float|list=1e-3, # the step scale windows are brought to, or candidates: the one whose held-out α error at length T is smallest is kept
               bands:list=None, # lower edges of the length bands (default: `default_bands`)
               level:float=0.9, # the interval level whose coverage is measured
               kl_threshold:float=0.1,
@@ -141,11 +141,25 @@ def calibrate(model, # a trained `VAEWaveNet`
     if bands[0] < min_len or bands[-1] != T: raise ValueError(f"bands must start at >= {min_len} positions and end at T = {T}, got {bands}")
     if not 0 < level < 1: raise ValueError(f"level must be in (0, 1), got {level}")
     alphas = np.round(np.arange(0.05, 1.96, 0.05), 2) if alphas is None else np.round(np.asarray(alphas, dtype=float), 2)
-    D_ref = float(np.sqrt(np.prod(D_train))) if D_ref is None and D_train is not None else (1e-3 if D_ref is None else float(D_ref))
+    cands = [float(v) for v in np.atleast_1d(np.asarray(D_ref, dtype=float))]
+    if not cands or not all(math.isfinite(v) and v > 0 for v in cands): raise ValueError(f"D_ref must be a number > 0 or a list of them, got {D_ref!r}")
+    gen_D = 0.5  # every window is rescaled to D_ref before it is read, so the generated scale only sets the units of log D
     with tempfile.TemporaryDirectory() as tmp:
-        ds = fbm_dataset(path or tmp, N=n*len(bands), T=T, alpha=alphas, D=[D_ref], seed=seed)
+        ds = fbm_dataset(path or tmp, N=n*len(bands), T=T, alpha=alphas, D=[gen_D], seed=seed)
     x_all = positions(ds.disp.numpy().astype(float))
     al_all = ds.alpha
+    probe = None
+    if len(cands) > 1:  # the scale at which this model reads α best: held-out RMSE of α at length T, on the T band's data
+        rows = np.concatenate([np.flatnonzero(al_all == a)[(len(bands)-1)*n:len(bands)*n] for a in alphas])
+        xs = [x_all[r, :T] for r in np.random.default_rng(seed + 1).permutation(rows)]
+        al_p = al_all[np.random.default_rng(seed + 1).permutation(rows)]
+        probe = {}
+        for c in cands:
+            mu, lv, lm = read_windows(model, xs, c)
+            use = neurons if neurons is not None else [int(i) for i in np.flatnonzero((0.5*(mu**2 + np.exp(lv) - 1 - lv)).mean(0) > kl_threshold)]
+            probe[f'{c:.6g}'] = float(np.sqrt(np.mean(((lambda r: r[5][0] - r[5][2])(_fit_band(mu[:, use], lm, al_p, np.full(len(al_p), np.log(gen_D)))))**2))) if use else float('inf')
+        D_ref = cands[int(np.argmin(list(probe.values())))]
+    else: D_ref = cands[0]
     # each band gets its own n trajectories per α, cut to lengths spread over the band (one length, T, for the last)
     rng = np.random.default_rng(seed)
     per_band = {}
@@ -170,15 +184,15 @@ def calibrate(model, # a trained `VAEWaveNet`
     z = norm.ppf(0.5 + level/2)
     coef, sd, cov, nheld = {}, {}, {}, {}
     for b, (mu, lm, al) in per_band.items():
-        ca, cc, edges, sa, sc, (pa, pc, ya, yc, k) = _fit_band(mu[:, neurons], lm, al, np.full(len(al), np.log(D_ref)))
+        ca, cc, edges, sa, sc, (pa, pc, ya, yc, k) = _fit_band(mu[:, neurons], lm, al, np.full(len(al), np.log(gen_D)))
         coef[str(b)] = dict(alpha=ca.tolist(), c=cc.tolist())
         sd[str(b)] = dict(edges=edges.tolist(), alpha=sa, c=sc)
         cov[str(b)] = dict(alpha=float(np.mean(np.abs(pa - ya) <= z*np.asarray(sa)[k])),
                            logD=float(np.mean(np.abs(pc - yc) <= z*np.asarray(sc)[k])))
         nheld[str(b)] = int(len(pa))
-    return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld)
+    return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld, probe)
 
-# %% ../nbs/16_estimate.ipynb #68bb4d3a
+# %% ../nbs/16_estimate.ipynb #0455cbdd
 def _pos_number(v, name):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -238,7 +252,7 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/16_estimate.ipynb #314b7157
+# %% ../nbs/16_estimate.ipynb #87911f46
 def calibration_path(checkpoint:str|Path)->Path: # `model.safetensors` -> `model.calibration.json`
     "Where the calibration of the model in `checkpoint` is kept"
     return Path(checkpoint).with_suffix('.calibration.json')
@@ -255,7 +269,7 @@ def load_calibration(fpath:str|Path)->Calibration:
     try: return Calibration.from_json(fpath.read_text())
     except (json.JSONDecodeError, TypeError, KeyError) as e: raise ValueError(f"{fpath} is not a calibration written by save_calibration ({e})") from None
 
-# %% ../nbs/16_estimate.ipynb #b63c224a
+# %% ../nbs/16_estimate.ipynb #7c2a1150
 from fastcore.script import call_parse, CliError
 from .cli import usage_error
 
