@@ -9,7 +9,7 @@ Docs: https://spivae.github.io/spivae/estimate.html.md"""
 __all__ = ['window_starts', 'default_bands', 'read_windows', 'Calibration', 'calibrate', 'estimate', 'calibration_path',
            'save_calibration', 'load_calibration', 'spivae_estimate']
 
-# %% ../nbs/16_estimate.ipynb #c794ff5a
+# %% ../nbs/16_estimate.ipynb #615ceba0
 import json, math, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -22,7 +22,7 @@ from .tracks import read_tracks, pieces, GAPS
 from .data import fbm_dataset
 from .analysis import positions
 
-# %% ../nbs/16_estimate.ipynb #eaa1f1f9
+# %% ../nbs/16_estimate.ipynb #b24064fb
 def window_starts(n:int, # positions of the trajectory
                   T:int, # positions per window
                  )->np.ndarray: # first position of each window
@@ -31,7 +31,7 @@ def window_starts(n:int, # positions of the trajectory
     k = n // T
     return np.round(np.linspace(0, n - T, k)).astype(int) if k > 1 else np.array([(n - T)//2])
 
-# %% ../nbs/16_estimate.ipynb #1cddee68
+# %% ../nbs/16_estimate.ipynb #71cf8a87
 def default_bands(T:int, # the model's training length in positions
                   min_len:int, # the shortest trajectory the encoder reads (positions)
                  )->list: # lower edges of the length bands, ascending, the last one T
@@ -47,7 +47,7 @@ def _features(mu:np.ndarray)->np.ndarray:
     cols = [np.ones(n)] + [mu[:, i] for i in range(k)] + [mu[:, i]*mu[:, j] for i in range(k) for j in range(i, k)]
     return np.stack(cols, 1)
 
-# %% ../nbs/16_estimate.ipynb #18bd666a
+# %% ../nbs/16_estimate.ipynb #11027ed2
 def _steps(x:np.ndarray, who)->np.ndarray:
     d = np.diff(np.asarray(x, dtype=float))
     if not (d != 0).any(): raise ValueError(f"{who} does not move (every step is 0): neither α nor D can be read")
@@ -76,7 +76,7 @@ def read_windows(model, # a `VAEWaveNet` (anything with `.vae.encode` and `.vae.
         if hasattr(model, 'train'): model.train(training)
     return np.concatenate(mus), np.concatenate(lvs), np.log(ms/2)
 
-# %% ../nbs/16_estimate.ipynb #fc3f5c51
+# %% ../nbs/16_estimate.ipynb #8606bc56
 @dataclass
 class Calibration:
     "The map from a model's latent means to α and log D, per length band, with its uncertainty and measured coverage"
@@ -108,7 +108,7 @@ class Calibration:
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['alpha_range'] = tuple(d['alpha_range']); return cls(**d)
 
-# %% ../nbs/16_estimate.ipynb #22dfe5b8
+# %% ../nbs/16_estimate.ipynb #fbc6357c
 def _fit_band(mu, lms, alpha, logD, n_bins=5):
     "Coefficients on the first half, residual sd per α bin and coverage on the second"
     X, y_c = _features(mu), logD - lms
@@ -192,7 +192,7 @@ def calibrate(model, # a trained `VAEWaveNet`
         nheld[str(b)] = int(len(pa))
     return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld, probe)
 
-# %% ../nbs/16_estimate.ipynb #0455cbdd
+# %% ../nbs/16_estimate.ipynb #9b17c943
 def _pos_number(v, name):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -252,7 +252,7 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/16_estimate.ipynb #87911f46
+# %% ../nbs/16_estimate.ipynb #40a0c935
 def calibration_path(checkpoint:str|Path)->Path: # `model.safetensors` -> `model.calibration.json`
     "Where the calibration of the model in `checkpoint` is kept"
     return Path(checkpoint).with_suffix('.calibration.json')
@@ -269,7 +269,7 @@ def load_calibration(fpath:str|Path)->Calibration:
     try: return Calibration.from_json(fpath.read_text())
     except (json.JSONDecodeError, TypeError, KeyError) as e: raise ValueError(f"{fpath} is not a calibration written by save_calibration ({e})") from None
 
-# %% ../nbs/16_estimate.ipynb #7c2a1150
+# %% ../nbs/16_estimate.ipynb #41b335ee
 from fastcore.script import call_parse, CliError
 from .cli import usage_error
 
@@ -282,7 +282,7 @@ def spivae_estimate(
     pixel_size:float=1., # length of one unit of the positions, in your unit of length
     gaps:str='split', # missing frames: 'split' the tracks into runs, 'interpolate' or 'raise'
     calibration:str=None, # the model's calibration (default: beside the checkpoint, `calibration_path`)
-    fit_calibration:bool=False, # make the calibration first (written beside the checkpoint), as `calibrate` with its defaults
+    fit_calibration:bool=False, # make the calibration first (written beside the checkpoint): `calibrate` at the model's training D values
     overwrite:bool=False, # replace an existing --out
     quiet:bool=False, # no progress bar, no summary
 ):
@@ -302,11 +302,12 @@ def spivae_estimate(
     if not Path(tracks).is_file(): bad(f"no such file: {tracks}")
     try: tr = read_tracks(Path(tracks))
     except ValueError as e: bad(f"{tracks}: {e}")
-    try: net, _, _ = load_checkpoint(model)
+    try: net, _, ds_args = load_checkpoint(model)
     except (FileNotFoundError, ValueError) as e: bad(str(e))
     cpath = Path(calibration) if calibration else calibration_path(model)
     if fit_calibration:
-        cal = calibrate(net)
+        try: cal = calibrate(net, D_ref=ds_args.get('D') or 1e-3)  # the training D at which the model reads α best
+        except ValueError as e: bad(f"--fit-calibration: {e}")
         save_calibration(cal, cpath)
     else:
         try: cal = load_calibration(cpath)
