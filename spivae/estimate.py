@@ -10,7 +10,7 @@ __all__ = ['PRETRAINED_DIR', 'window_starts', 'default_bands', 'read_windows', '
            'generate_at', 'calibration_path', 'save_calibration', 'load_calibration', 'pretrained_names',
            'load_pretrained', 'spivae_estimate']
 
-# %% ../nbs/16_estimate.ipynb #a3838f7d
+# %% ../nbs/16_estimate.ipynb #09b060cd
 import json, math, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -23,7 +23,7 @@ from .tracks import read_tracks, pieces, GAPS
 from .data import fbm_dataset
 from .analysis import positions
 
-# %% ../nbs/16_estimate.ipynb #546b7463
+# %% ../nbs/16_estimate.ipynb #5ce8be30
 def window_starts(n:int, # positions of the trajectory
                   T:int, # positions per window
                  )->np.ndarray: # first position of each window
@@ -32,7 +32,7 @@ def window_starts(n:int, # positions of the trajectory
     k = n // T
     return np.round(np.linspace(0, n - T, k)).astype(int) if k > 1 else np.array([(n - T)//2])
 
-# %% ../nbs/16_estimate.ipynb #c72ca021
+# %% ../nbs/16_estimate.ipynb #4af67e37
 def default_bands(T:int, # the model's training length in positions
                   min_len:int, # the shortest trajectory the encoder reads (positions)
                  )->list: # lower edges of the length bands, ascending, the last one T
@@ -48,7 +48,7 @@ def _features(mu:np.ndarray)->np.ndarray:
     cols = [np.ones(n)] + [mu[:, i] for i in range(k)] + [mu[:, i]*mu[:, j] for i in range(k) for j in range(i, k)]
     return np.stack(cols, 1)
 
-# %% ../nbs/16_estimate.ipynb #4f10791a
+# %% ../nbs/16_estimate.ipynb #65414093
 def _steps(x:np.ndarray, who)->np.ndarray:
     d = np.diff(np.asarray(x, dtype=float))
     if not (d != 0).any(): raise ValueError(f"{who} does not move (every step is 0): neither α nor D can be read")
@@ -77,7 +77,7 @@ def read_windows(model, # a `VAEWaveNet` (anything with `.vae.encode` and `.vae.
         if hasattr(model, 'train'): model.train(training)
     return np.concatenate(mus), np.concatenate(lvs), np.log(ms/2)
 
-# %% ../nbs/16_estimate.ipynb #c22f840d
+# %% ../nbs/16_estimate.ipynb #90bcec7e
 @dataclass
 class Calibration:
     "The map from a model's latent means to α and log D, per length band, with its uncertainty and measured coverage"
@@ -110,7 +110,7 @@ class Calibration:
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['alpha_range'] = tuple(d['alpha_range']); return cls(**d)
 
-# %% ../nbs/16_estimate.ipynb #39ee052e
+# %% ../nbs/16_estimate.ipynb #0eca8cb8
 def _fit_band(mu, lms, alpha, logD, n_bins=5):
     "Coefficients on the first half, residual sd per α bin and coverage on the second"
     X, y_c = _features(mu), logD - lms
@@ -196,7 +196,7 @@ def calibrate(model, # a trained `VAEWaveNet`
     z_alpha = dict(alpha=[float(a) for a in alphas], z=[mu_T[al_T == a].mean(0).tolist() for a in alphas])
     return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld, probe, z_alpha)
 
-# %% ../nbs/16_estimate.ipynb #88044163
+# %% ../nbs/16_estimate.ipynb #cbff209f
 def _pos_number(v, name):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -256,7 +256,7 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/16_estimate.ipynb #70393017
+# %% ../nbs/16_estimate.ipynb #7dcb99d4
 def generate_at(model, # a trained `VAEWaveNet`, the one `cal` calibrates
                 cal:Calibration, # its calibration (with `z_alpha`)
                 alpha:float, # the requested anomalous exponent, within the calibration's α range
@@ -286,7 +286,7 @@ def generate_at(model, # a trained `VAEWaveNet`, the one `cal` calibrates
     d = d[:, 0].double().cpu().numpy()*np.sqrt(D_steps/cal.D_ref)
     return positions(d)*pixel_size
 
-# %% ../nbs/16_estimate.ipynb #b8cb598f
+# %% ../nbs/16_estimate.ipynb #e4482974
 def calibration_path(checkpoint:str|Path)->Path: # `model.safetensors` -> `model.calibration.json`
     "Where the calibration of the model in `checkpoint` is kept"
     return Path(checkpoint).with_suffix('.calibration.json')
@@ -303,8 +303,9 @@ def load_calibration(fpath:str|Path)->Calibration:
     try: return Calibration.from_json(fpath.read_text())
     except (json.JSONDecodeError, TypeError, KeyError) as e: raise ValueError(f"{fpath} is not a calibration written by save_calibration ({e})") from None
 
-# %% ../nbs/16_estimate.ipynb #0be4e384
-PRETRAINED_DIR = Path(__file__).parent/'pretrained' if '__file__' in globals() else Path('../spivae/pretrained')
+# %% ../nbs/16_estimate.ipynb #49fe5049
+import spivae
+PRETRAINED_DIR = Path(spivae.__file__).parent/'pretrained'  # inside the installed package, wherever it runs from
 
 def pretrained_names()->list: # the names `load_pretrained` knows
     "The pretrained models that ship with this installation"
@@ -321,7 +322,7 @@ def load_pretrained(name:str='fbm', # one of `pretrained_names()`
     model.calibration = load_calibration(PRETRAINED_DIR/f'{name}.calibration.json')
     return model, json.loads((PRETRAINED_DIR/f'{name}.card.json').read_text())
 
-# %% ../nbs/16_estimate.ipynb #9d7c7719
+# %% ../nbs/16_estimate.ipynb #6cdada21
 from fastcore.script import call_parse, CliError
 from .cli import usage_error
 
