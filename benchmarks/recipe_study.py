@@ -46,6 +46,7 @@ from spivae.callbacks import StagedBeta
 
 GRIDS = dict(main=(np.linspace(0.2, 1.8, 9), np.linspace(2e-5, 2e-2, 5)),
              main_log=(np.linspace(0.2, 1.8, 9), np.geomspace(1e-5, 1e-2, 5)),
+             main_log10=(np.linspace(0.2, 1.8, 9), np.geomspace(1e-5, 1e-2, 10)),
              paper=(np.linspace(0.2, 1.8, 21), np.geomspace(1e-5, 1e-2, 10)))
 
 def study_data(seed, bs=256, path=None, grid='main', per_pair=266, T=400):
