@@ -8,7 +8,7 @@ calibration and the model card (data, recipe, seed, minutes, validation loss, KL
 calibration's coverage, known limits) into the package. Nothing in the package is replaced until all of it is
 ready: the files are written to a temporary folder first and moved in at the end.
 """
-import argparse, json, shutil, sys, tempfile, time
+import argparse, json, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 

@@ -10,7 +10,7 @@ __all__ = ['PRETRAINED_DIR', 'window_starts', 'default_bands', 'read_windows', '
            'generate_at', 'calibration_path', 'save_calibration', 'load_calibration', 'pretrained_names',
            'load_pretrained', 'spivae_estimate']
 
-# %% ../nbs/16_estimate.ipynb #09b060cd
+# %% ../nbs/16_estimate.ipynb #b66e3532
 import json, math, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -22,8 +22,10 @@ from fastprogress.fastprogress import progress_bar
 from .tracks import read_tracks, pieces, GAPS
 from .data import fbm_dataset
 from .analysis import positions
+from .checks import pos_int
+from .loss import kl_divergence
 
-# %% ../nbs/16_estimate.ipynb #5ce8be30
+# %% ../nbs/16_estimate.ipynb #74f3b579
 def window_starts(n:int, # positions of the trajectory
                   T:int, # positions per window
                  )->np.ndarray: # first position of each window
@@ -32,7 +34,7 @@ def window_starts(n:int, # positions of the trajectory
     k = n // T
     return np.round(np.linspace(0, n - T, k)).astype(int) if k > 1 else np.array([(n - T)//2])
 
-# %% ../nbs/16_estimate.ipynb #4af67e37
+# %% ../nbs/16_estimate.ipynb #6bfbf948
 def default_bands(T:int, # the model's training length in positions
                   min_len:int, # the shortest trajectory the encoder reads (positions)
                  )->list: # lower edges of the length bands, ascending, the last one T
@@ -48,7 +50,7 @@ def _features(mu:np.ndarray)->np.ndarray:
     cols = [np.ones(n)] + [mu[:, i] for i in range(k)] + [mu[:, i]*mu[:, j] for i in range(k) for j in range(i, k)]
     return np.stack(cols, 1)
 
-# %% ../nbs/16_estimate.ipynb #65414093
+# %% ../nbs/16_estimate.ipynb #df3a920e
 def _steps(x:np.ndarray, who)->np.ndarray:
     d = np.diff(np.asarray(x, dtype=float))
     if not (d != 0).any(): raise ValueError(f"{who} does not move (every step is 0): neither α nor D can be read")
@@ -77,7 +79,7 @@ def read_windows(model, # a `VAEWaveNet` (anything with `.vae.encode` and `.vae.
         if hasattr(model, 'train'): model.train(training)
     return np.concatenate(mus), np.concatenate(lvs), np.log(ms/2)
 
-# %% ../nbs/16_estimate.ipynb #90bcec7e
+# %% ../nbs/16_estimate.ipynb #3d5a56f0
 @dataclass
 class Calibration:
     "The map from a model's latent means to α and log D, per length band, with its uncertainty and measured coverage"
@@ -110,7 +112,7 @@ class Calibration:
     @classmethod
     def from_json(cls, s:str): d = json.loads(s); d['alpha_range'] = tuple(d['alpha_range']); return cls(**d)
 
-# %% ../nbs/16_estimate.ipynb #0eca8cb8
+# %% ../nbs/16_estimate.ipynb #a49df4b8
 def _fit_band(mu, lms, alpha, logD, n_bins=5):
     "Coefficients on the first half, residual sd per α bin and coverage on the second"
     X, y_c = _features(mu), logD - lms
@@ -124,6 +126,11 @@ def _fit_band(mu, lms, alpha, logD, n_bins=5):
     sa = [float(np.sqrt(np.mean((pa - alpha[held])[k == i]**2))) for i in range(n_bins)]
     sc = [float(np.sqrt(np.mean((pc - y_c[held])[k == i]**2))) for i in range(n_bins)]
     return ca, cc, edges, sa, sc, (pa, pc, alpha[held], y_c[held], k)
+
+def _survivors(mu, logvar, kl_threshold)->list:
+    "Neurons whose mean KL to the prior exceeds `kl_threshold`, as `latent_readout` counts them"
+    kl = kl_divergence(torch.as_tensor(mu, dtype=torch.float64), torch.as_tensor(logvar, dtype=torch.float64), 'meanb').numpy()
+    return [int(i) for i in np.flatnonzero(kl > kl_threshold)]
 
 def calibrate(model, # a trained `VAEWaveNet`
               neurons:list=None, # the neurons to read (default: those with a mean KL > `kl_threshold` on the calibration data)
@@ -152,14 +159,16 @@ def calibrate(model, # a trained `VAEWaveNet`
     al_all = ds.alpha
     probe = None
     if len(cands) > 1:  # the scale at which this model reads α best: held-out RMSE of α at length T, on the T band's data
-        rows = np.concatenate([np.flatnonzero(al_all == a)[(len(bands)-1)*n:len(bands)*n] for a in alphas])
-        xs = [x_all[r, :T] for r in np.random.default_rng(seed + 1).permutation(rows)]
-        al_p = al_all[np.random.default_rng(seed + 1).permutation(rows)]
+        rows = np.random.default_rng(seed + 1).permutation(
+            np.concatenate([np.flatnonzero(al_all == a)[(len(bands)-1)*n:len(bands)*n] for a in alphas]))
+        xs, al_p = [x_all[r, :T] for r in rows], al_all[rows]
         probe = {}
         for c in cands:
             mu, lv, lm = read_windows(model, xs, c)
-            use = neurons if neurons is not None else [int(i) for i in np.flatnonzero((0.5*(mu**2 + np.exp(lv) - 1 - lv)).mean(0) > kl_threshold)]
-            probe[f'{c:.6g}'] = float(np.sqrt(np.mean(((lambda r: r[5][0] - r[5][2])(_fit_band(mu[:, use], lm, al_p, np.full(len(al_p), np.log(gen_D)))))**2))) if use else float('inf')
+            use = neurons if neurons is not None else _survivors(mu, lv, kl_threshold)
+            if not use: probe[f'{c:.6g}'] = float('inf'); continue
+            *_, (pa, _, ya, _, _) = _fit_band(mu[:, use], lm, al_p, np.full(len(al_p), np.log(gen_D)))
+            probe[f'{c:.6g}'] = float(np.sqrt(np.mean((pa - ya)**2)))
         D_ref = cands[int(np.argmin(list(probe.values())))]
     else: D_ref = cands[0]
     # each band gets its own n trajectories per α, cut to lengths spread over the band (one length, T, for the last)
@@ -170,33 +179,28 @@ def calibrate(model, # a trained `VAEWaveNet`
         rows = rng.permutation(rows)
         hi = bands[b+1] if b + 1 < len(bands) else T + 1
         lens = np.unique(np.geomspace(lo, hi - 1, 4).astype(int)) if b + 1 < len(bands) else np.array([T])
-        mus, lms, als, lens_of = [], [], [], []
+        mus, lvs, lms, als = [], [], [], []
         for L, chunk in zip(lens, np.array_split(rows, len(lens))):
-            xs = [x_all[r, :L] for r in chunk]
-            mu, _, lm = read_windows(model, xs, D_ref)
-            mus.append(mu); lms.append(lm); als.append(al_all[chunk])
-        per_band[b] = (np.concatenate(mus), np.concatenate(lms), np.concatenate(als))
-    if neurons is None:
-        # the readout's KL per neuron needs the log variances: recompute them on the T band
-        xs = [x_all[r, :T] for r in range(0, len(x_all), max(1, len(x_all)//2000))]
-        mu_k, lv_k, _ = read_windows(model, xs, D_ref)
-        kl = (0.5*(mu_k**2 + np.exp(lv_k) - 1 - lv_k)).mean(0)
-        neurons = [int(i) for i in np.flatnonzero(kl > kl_threshold)]
+            mu, lv, lm = read_windows(model, [x_all[r, :L] for r in chunk], D_ref)
+            mus.append(mu); lvs.append(lv); lms.append(lm); als.append(al_all[chunk])
+        per_band[b] = tuple(map(np.concatenate, (mus, lvs, lms, als)))
+    if neurons is None:  # the survivors on the windows of the training length
+        neurons = _survivors(*per_band[len(bands) - 1][:2], kl_threshold)
         if not neurons: raise ValueError(f"no neuron of the model has a mean KL above {kl_threshold} on the calibration data: it reads nothing to calibrate")
     z = norm.ppf(0.5 + level/2)
     coef, sd, cov, nheld = {}, {}, {}, {}
-    for b, (mu, lm, al) in per_band.items():
+    for b, (mu, _, lm, al) in per_band.items():
         ca, cc, edges, sa, sc, (pa, pc, ya, yc, k) = _fit_band(mu[:, neurons], lm, al, np.full(len(al), np.log(gen_D)))
         coef[str(b)] = dict(alpha=ca.tolist(), c=cc.tolist())
         sd[str(b)] = dict(edges=edges.tolist(), alpha=sa, c=sc)
         cov[str(b)] = dict(alpha=float(np.mean(np.abs(pa - ya) <= z*np.asarray(sa)[k])),
                            logD=float(np.mean(np.abs(pc - yc) <= z*np.asarray(sc)[k])))
         nheld[str(b)] = int(len(pa))
-    mu_T, _, al_T = per_band[len(bands) - 1]
+    mu_T, _, _, al_T = per_band[len(bands) - 1]
     z_alpha = dict(alpha=[float(a) for a in alphas], z=[mu_T[al_T == a].mean(0).tolist() for a in alphas])
     return Calibration(neurons, T, D_ref, bands, coef, sd, cov, level, (float(alphas.min()), float(alphas.max())), nheld, probe, z_alpha)
 
-# %% ../nbs/16_estimate.ipynb #cbff209f
+# %% ../nbs/16_estimate.ipynb #dbb15038
 def _pos_number(v, name):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -239,11 +243,11 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         a[i], sa[i], lD[i], slD[i] = cal.predict(mu, lms, L)
         mu_all[i] = mu[:, cal.neurons]
     z = norm.ppf(0.5 + level/2)
-    track_of = where.track.to_numpy()[owner]
+    by_track = pd.Series(np.arange(len(win))).groupby(where.track.to_numpy()[owner], sort=False).indices
     rows = []
     for t in tracks:
-        m = np.flatnonzero(track_of == t.id) if len(track_of) else np.array([], int)
-        if len(m) == 0: continue
+        if t.id not in by_track: continue  # every piece too short: skipped, with the warning of `pieces`
+        m = by_track[t.id]
         wa, wd = 1/sa[m]**2, 1/slD[m]**2
         al, al_sd = (wa*a[m]).sum()/wa.sum(), wa.sum()**-0.5
         ld, ld_sd = (wd*lD[m]).sum()/wd.sum(), wd.sum()**-0.5
@@ -256,7 +260,7 @@ def estimate(trajectories, # what `read_tracks` takes: arrays of any lengths, a 
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/16_estimate.ipynb #7dcb99d4
+# %% ../nbs/16_estimate.ipynb #252487e9
 def generate_at(model, # a trained `VAEWaveNet`, the one `cal` calibrates
                 cal:Calibration, # its calibration (with `z_alpha`)
                 alpha:float, # the requested anomalous exponent, within the calibration's α range
@@ -273,8 +277,7 @@ def generate_at(model, # a trained `VAEWaveNet`, the one `cal` calibrates
     if not (isinstance(alpha, (int, float, np.number)) and lo <= alpha <= hi): raise ValueError(f"alpha must be within the calibration's range [{lo}, {hi}], got {alpha!r}")
     D, dt, pixel_size = _pos_number(D, 'D'), _pos_number(dt, 'dt'), _pos_number(pixel_size, 'pixel_size')
     T = cal.T - 1 if T is None else T
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be an integer >= 1, got {n!r}")
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1: raise ValueError(f"T must be an integer >= 1, got {T!r}")
+    n, T = pos_int('n', n), pos_int('T', T)
     za = np.asarray(cal.z_alpha['z']); aa = np.asarray(cal.z_alpha['alpha'])
     z = np.array([np.interp(alpha, aa, za[:, k]) for k in range(za.shape[1])])
     torch.manual_seed(seed)
@@ -286,7 +289,7 @@ def generate_at(model, # a trained `VAEWaveNet`, the one `cal` calibrates
     d = d[:, 0].double().cpu().numpy()*np.sqrt(D_steps/cal.D_ref)
     return positions(d)*pixel_size
 
-# %% ../nbs/16_estimate.ipynb #e4482974
+# %% ../nbs/16_estimate.ipynb #e288f97b
 def calibration_path(checkpoint:str|Path)->Path: # `model.safetensors` -> `model.calibration.json`
     "Where the calibration of the model in `checkpoint` is kept"
     return Path(checkpoint).with_suffix('.calibration.json')
@@ -303,7 +306,7 @@ def load_calibration(fpath:str|Path)->Calibration:
     try: return Calibration.from_json(fpath.read_text())
     except (json.JSONDecodeError, TypeError, KeyError) as e: raise ValueError(f"{fpath} is not a calibration written by save_calibration ({e})") from None
 
-# %% ../nbs/16_estimate.ipynb #49fe5049
+# %% ../nbs/16_estimate.ipynb #fcc39881
 import spivae
 PRETRAINED_DIR = Path(spivae.__file__).parent/'pretrained'  # inside the installed package, wherever it runs from
 
@@ -322,7 +325,7 @@ def load_pretrained(name:str='fbm', # one of `pretrained_names()`
     model.calibration = load_calibration(PRETRAINED_DIR/f'{name}.calibration.json')
     return model, json.loads((PRETRAINED_DIR/f'{name}.card.json').read_text())
 
-# %% ../nbs/16_estimate.ipynb #6cdada21
+# %% ../nbs/16_estimate.ipynb #42955d77
 from fastcore.script import call_parse, CliError
 from .cli import usage_error
 
@@ -355,20 +358,19 @@ def spivae_estimate(
     try: tr = read_tracks(Path(tracks))
     except ValueError as e: bad(f"{tracks}: {e}")
     if model in pretrained_names() and not Path(model).exists():  # a pretrained name: its own calibration
-        net, _ = load_pretrained(model); cal, cpath = net.calibration, PRETRAINED_DIR/f'{model}.calibration.json'
         if fit_calibration or calibration: bad(f"--model {model} is a pretrained model with its own calibration: --fit-calibration and --calibration apply to checkpoints")
+        net, _ = load_pretrained(model); cal, cpath = net.calibration, PRETRAINED_DIR/f'{model}.calibration.json'
     else:
         try: net, _, ds_args = load_checkpoint(model)
         except (FileNotFoundError, ValueError) as e: bad(f"{e} (pretrained models: {pretrained_names() or 'none'})")
         cpath = Path(calibration) if calibration else calibration_path(model)
-    if getattr(net, 'calibration', None) is not None: pass  # a pretrained model's own
-    elif fit_calibration:
-        try: cal = calibrate(net, D_ref=ds_args.get('D') or 1e-3)  # the training D at which the model reads α best
-        except ValueError as e: bad(f"--fit-calibration: {e}")
-        save_calibration(cal, cpath)
-    else:
-        try: cal = load_calibration(cpath)
-        except (FileNotFoundError, ValueError) as e: bad(f"{e} (or pass --fit-calibration)")
+        if fit_calibration:
+            try: cal = calibrate(net, D_ref=ds_args.get('D') or 1e-3)  # the training D at which the model reads α best
+            except ValueError as e: bad(f"--fit-calibration: {e}")
+            save_calibration(cal, cpath)
+        else:
+            try: cal = load_calibration(cpath)
+            except (FileNotFoundError, ValueError) as e: bad(f"{e} (or pass --fit-calibration)")
     df = estimate(tr, net, cal, dt=dt, pixel_size=pixel_size, gaps=gaps, progress=not quiet)
     atomic_write_bytes(out, df.to_csv(index=False).encode())
     if not quiet: print(f"wrote {out}: {len(df)} tracks, α {df.alpha.min():.2f} .. {df.alpha.max():.2f} (calibration {cpath})")

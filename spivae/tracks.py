@@ -8,14 +8,15 @@ Docs: https://spivae.github.io/spivae/tracks.html.md"""
 # %% auto #0
 __all__ = ['TABLE_LAYOUTS', 'GAPS', 'Track', 'table_layout', 'read_table', 'read_tracks', 'split_gaps', 'pieces']
 
-# %% ../nbs/15_tracks.ipynb #77d8d899
+# %% ../nbs/15_tracks.ipynb #d75c1f6c
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from .checks import pos_int
 
-# %% ../nbs/15_tracks.ipynb #a6fb3c7a
+# %% ../nbs/15_tracks.ipynb #af278a04
 @dataclass
 class Track:
     "One particle's positions (n, d) at `frames` (n,), increasing integers, in the user's units"
@@ -29,7 +30,7 @@ class Track:
     def gaps(self)->int: return int((np.diff(self.frames) - 1).sum()) # missing frames between the first and the last
     def __repr__(self): return f"Track({self.id!r}: {len(self)} positions, {self.ndim}-D, frames {self.frames[0]}..{self.frames[-1]}, {self.gaps} missing)"
 
-# %% ../nbs/15_tracks.ipynb #bf6d2900
+# %% ../nbs/15_tracks.ipynb #24a04f0f
 def _check_track(id, frames, pos)->Track:
     "A `Track` from raw arrays, refusing what cannot be a trajectory (with the track and frame named)"
     pos = np.asarray(pos, dtype=float)
@@ -51,7 +52,7 @@ def _check_track(id, frames, pos)->Track:
     if (d < 0).any(): raise ValueError(f"track {id!r}: frames must increase, but frame {frames[1:][d < 0][0]} follows {frames[:-1][d < 0][0]}")
     return Track(id, frames, pos)
 
-# %% ../nbs/15_tracks.ipynb #32872b64
+# %% ../nbs/15_tracks.ipynb #1adffa38
 TABLE_LAYOUTS = { # layout: (track column, frame column, coordinate columns)
     'trackpy': ('particle', 'frame', ('x', 'y', 'z')),
     'trackmate': ('TRACK_ID', 'FRAME', ('POSITION_X', 'POSITION_Y', 'POSITION_Z')),
@@ -69,7 +70,7 @@ def table_layout(df:pd.DataFrame)->tuple: # (layout name, track column, frame co
     raise ValueError(f"no track, frame and position columns found among {list(df.columns)[:20]}; looked for ({looked}), "
                      "names in any case, the third coordinate optional; rename your columns to one of these layouts")
 
-# %% ../nbs/15_tracks.ipynb #cd5bddca
+# %% ../nbs/15_tracks.ipynb #dffa9134
 def _numeric(df, col, what):
     v = pd.to_numeric(df[col], errors='coerce')
     bad = v.isna() & df[col].notna()
@@ -111,7 +112,7 @@ def read_table(df:pd.DataFrame|str|Path, # a table (trackpy, TrackMate, plain) o
         out.append(_check_track(tid, frames.to_numpy()[i][order], pos[i][order]))
     return out
 
-# %% ../nbs/15_tracks.ipynb #6867bad0
+# %% ../nbs/15_tracks.ipynb #8fed6c7e
 def _array_tracks(x):
     if hasattr(x, 'detach'): x = x.detach().cpu().numpy()
     x = np.asarray(x, dtype=float)
@@ -137,7 +138,7 @@ def read_tracks(data, # a DataFrame, a CSV path, an array (N, T) or (N, T, d), o
     if not out: raise ValueError("no trajectories: the input is empty")
     return out
 
-# %% ../nbs/15_tracks.ipynb #62dfb120
+# %% ../nbs/15_tracks.ipynb #7cc2648e
 GAPS = ('split', 'interpolate', 'raise')
 
 def split_gaps(t:Track, # a track
@@ -159,8 +160,7 @@ def pieces(tracks:list, # list of `Track` (what `read_tracks` gives)
           )->tuple: # (list of 1-D position arrays, DataFrame with track, segment, coord, first frame and length of each)
     "Every coordinate of every gap-free run of `tracks` as a 1-D trajectory, and where each one came from"
     if gaps not in GAPS: raise ValueError(f"gaps must be one of {GAPS}, got {gaps!r}")
-    if isinstance(min_length, bool) or not isinstance(min_length, (int, np.integer)) or min_length < 1:
-        raise ValueError(f"min_length must be an integer >= 1, got {min_length!r}")
+    min_length = pos_int('min_length', min_length)
     xs, rows, short = [], [], []
     for t in tracks:
         for s, run in enumerate(split_gaps(t, gaps)):
